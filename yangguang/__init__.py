@@ -1,0 +1,1 @@
+"""Yangguang (阳光社区): community supervision and governance platform."""

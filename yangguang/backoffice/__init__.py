@@ -1,0 +1,1 @@
+"""Yangguang backoffice package."""

@@ -1,0 +1,47 @@
+"""Two-factor enforcement for privileged roles (district and street)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from yangguang.core.permissions import requires_two_factor
+
+# Paths a privileged user may reach before verifying a second factor.
+_EXEMPT_NAMES = ("backoffice:login", "backoffice:logout", "backoffice:otp_setup", "backoffice:otp_verify")
+
+
+class TwoFactorMiddleware:
+    """Sends district and street users to TOTP enrolment or verification before any back-office page.
+
+    Demo deployments may switch this off (YANGGUANG_REQUIRE_2FA=false); the pages then show a banner.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._must_verify(request):
+            from django_otp import user_has_device
+
+            target = "backoffice:otp_verify" if user_has_device(request.user) else "backoffice:otp_setup"
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+    def _must_verify(self, request: HttpRequest) -> bool:
+        if not settings.REQUIRE_2FA_FOR_PRIVILEGED:
+            return False
+        if not request.path.startswith("/office/"):
+            return False
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        if user.is_verified():  # type: ignore[union-attr]
+            return False
+        if request.path in {reverse(name) for name in _EXEMPT_NAMES}:
+            return False
+        return requires_two_factor(user)
