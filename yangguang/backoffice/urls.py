@@ -1,7 +1,8 @@
-"""Back-office URLs under /office/."""
+"""Back-office URLs under /office/. Each part of the back office keeps its own urls_<part>.py."""
 
-from django.urls import path
+from django.urls import include, path
 
+from yangguang.backoffice import urls_accounts, urls_audit, urls_imports, urls_registry
 from yangguang.backoffice.views import auth, home
 
 app_name = "backoffice"
@@ -10,4 +11,8 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
+    path("", include(urls_registry)),
+    path("", include(urls_accounts)),
+    path("", include(urls_imports)),
+    path("", include(urls_audit)),
 ]
