@@ -97,7 +97,9 @@ def world(db: None) -> World:
 
     other_compound = registry.do_save_record(None, Compound(area=peace, name="和平里", kind="old"))
     other_building = registry.do_save_record(None, Building(compound=other_compound, name="8栋"))
-    other_dwelling = registry.do_save_record(None, Dwelling(building=other_building, unit="2单元", room="101"))
+    other_dwelling = registry.do_save_record(
+        None, Dwelling(building=other_building, unit="2单元", room="101")
+    )
     other_person = make_person(peace, other_dwelling, "李四", "430102198002022233")
 
     return World(

@@ -29,7 +29,9 @@ def test_only_districts_are_roots(db):
 
 
 def test_create_writes_audit_entry_with_masked_values(world):
-    entry = AuditEntry.objects.filter(target_type="person", target_id=str(world.person.pk), action="create").get()
+    entry = AuditEntry.objects.filter(
+        target_type="person", target_id=str(world.person.pk), action="create"
+    ).get()
     assert entry.target_repr == "张*丰"
     assert entry.changes["id_number"][1] == world.person.id_number_masked
     text = str(entry.changes)

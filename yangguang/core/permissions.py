@@ -90,7 +90,9 @@ def jurisdiction_paths(user: AbstractBaseUser | AnonymousUser, capability: str) 
     """Area paths under which the user holds `capability`; redundant nested paths are dropped."""
     if not user.is_authenticated or not user.is_active:
         return []
-    paths = sorted({path for role, path in assignments(user) if capability in ROLE_CAPS.get(role, frozenset())})
+    paths = sorted(
+        {path for role, path in assignments(user) if capability in ROLE_CAPS.get(role, frozenset())}
+    )
     kept: list[str] = []
     for path in paths:
         if not any(path.startswith(outer) for outer in kept):

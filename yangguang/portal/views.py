@@ -13,7 +13,11 @@ def index(request: HttpRequest) -> HttpResponse:
     """The district's streets and communities: public administrative facts only, no personal data."""
     streets = (
         Area.objects.filter(kind=AreaKind.STREET)
-        .annotate(n_communities=Count("children", filter=Q(children__kind__in=[AreaKind.COMMUNITY, AreaKind.VILLAGE])))
+        .annotate(
+            n_communities=Count(
+                "children", filter=Q(children__kind__in=[AreaKind.COMMUNITY, AreaKind.VILLAGE])
+            )
+        )
         .order_by("path")
     )
     communities = Area.objects.communities().order_by("path")

@@ -13,7 +13,7 @@ from yangguang.core.permissions import Cap
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    roles = RoleAssignment.objects.filter(user_id=user.pk).select_related("area").order_by("area__path")
+    roles = RoleAssignment.objects.filter(user__pk=user.pk).select_related("area").order_by("area__path")
     counts = {
         "compounds": Compound.objects.visible_to(user).count(),
         "buildings": Building.objects.visible_to(user).count(),

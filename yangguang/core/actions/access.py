@@ -24,7 +24,7 @@ _M = TypeVar("_M", bound=models.Model)
 def _area_path_lookup(model: type[models.Model]) -> str:
     if model is Area:
         return "path"
-    prefix: str = getattr(model.objects.all(), "scope_prefix", "area__")
+    prefix: str = getattr(model._default_manager.all(), "scope_prefix", "area__")
     return f"{prefix}path"
 
 
@@ -56,5 +56,7 @@ def _area_for(obj: models.Model) -> Area | None:
     return area if isinstance(area, Area) else None
 
 
-def access_area(user: AbstractBaseUser | AnonymousUser, pk: object, capability: str = Cap.VIEW_REGISTRY) -> Area:
+def access_area(
+    user: AbstractBaseUser | AnonymousUser, pk: object, capability: str = Cap.VIEW_REGISTRY
+) -> Area:
     return access_object(user, Area, pk, capability)

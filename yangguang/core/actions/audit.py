@@ -6,6 +6,7 @@ import datetime
 import decimal
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
 from django.db import models
 
 from yangguang.core.middleware import current_ip
@@ -84,7 +85,7 @@ def record(
         target_id = target_id or str(target.pk)
         target_repr = target_repr or _safe_repr(target)
         area = area or area_of(target)
-    user = actor if actor is not None and actor.is_authenticated else None
+    user = actor if isinstance(actor, User) and actor.is_authenticated else None
     return AuditEntry.objects.create(
         actor=user,
         actor_name=actor_label(actor),

@@ -158,7 +158,9 @@ def find_person_by_id_number(id18: str) -> Person | None:
     return Person.objects.filter(id_number_index=blind_index("core.person", "id_number", id18)).first()
 
 
-def set_person_identity(person: Person, raw_id: str, sex: str | None = None, birth: datetime.date | None = None) -> None:
+def set_person_identity(
+    person: Person, raw_id: str, sex: str | None = None, birth: datetime.date | None = None
+) -> None:
     """Validate and seal the ID number on an unsaved person; reject a number another person already has."""
     id18, person.sex, person.birth_date = check_identity(raw_id, sex, birth)
     existing = find_person_by_id_number(id18)

@@ -13,15 +13,21 @@ from yangguang.core.permissions import Role
 class RoleAssignment(models.Model):
     """A user holds a role over an area and its subtree. The only source of a user's powers."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("区域"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="role_assignments", verbose_name=_("区域")
+    )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("角色授权")
         verbose_name_plural = _("角色授权")
-        constraints = [models.UniqueConstraint(fields=["user", "area", "role"], name="role_assignment_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "area", "role"], name="role_assignment_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.role}@{self.area_id}"

@@ -40,11 +40,16 @@ class Area(models.Model):
     scoped query becomes one indexed `path LIKE '/3/17/%'` instead of a recursive walk.
     """
 
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     kind = models.CharField(_("类型"), max_length=16, choices=AreaKind.choices)
     name = models.CharField(_("名称"), max_length=100)
     code = models.CharField(
-        _("代码"), max_length=20, blank=True, help_text=_("区县填写 GB/T 2260 行政区划代码；其他层级可填本地编码。")
+        _("代码"),
+        max_length=20,
+        blank=True,
+        help_text=_("区县填写 GB/T 2260 行政区划代码；其他层级可填本地编码。"),
     )
     path = models.CharField(max_length=255, db_index=True, editable=False, default="")
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -83,7 +88,9 @@ class CompoundKind(models.TextChoices):
 class Compound(models.Model):
     """A residential compound (小区), governed differently by type (分类治理)."""
 
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="compounds", verbose_name=_("所属区域"))
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="compounds", verbose_name=_("所属区域")
+    )
     name = models.CharField(_("小区名称"), max_length=100)
     kind = models.CharField(_("小区类型"), max_length=16, choices=CompoundKind.choices)
     property_company = models.CharField(_("物业公司"), max_length=100, blank=True)
@@ -104,8 +111,12 @@ class Compound(models.Model):
 class Building(models.Model):
     """A building (楼栋) of a compound. `area` is the most specific area known: its grid, else the community."""
 
-    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("小区"))
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("所属区域"))
+    compound = models.ForeignKey(
+        Compound, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("小区")
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="buildings", verbose_name=_("所属区域")
+    )
     name = models.CharField(_("楼栋"), max_length=50, help_text=_("例如：3栋、12号楼"))
     floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
 
@@ -115,7 +126,9 @@ class Building(models.Model):
         verbose_name = _("楼栋")
         verbose_name_plural = _("楼栋")
         ordering = ["compound_id", "name"]
-        constraints = [models.UniqueConstraint(fields=["compound", "name"], name="building_unique_name_in_compound")]
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "name"], name="building_unique_name_in_compound")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -137,14 +150,24 @@ class Occupancy(models.TextChoices):
 class Dwelling(models.Model):
     """A dwelling (房屋): one unit/room of a building."""
 
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="dwellings", verbose_name=_("楼栋"))
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="dwellings", verbose_name=_("所属区域"))
+    building = models.ForeignKey(
+        Building, on_delete=models.PROTECT, related_name="dwellings", verbose_name=_("楼栋")
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="dwellings", verbose_name=_("所属区域")
+    )
     unit = models.CharField(_("单元"), max_length=20, blank=True)
     room = models.CharField(_("房号"), max_length=20)
     floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
-    floor_area = models.DecimalField(_("建筑面积（㎡）"), max_digits=8, decimal_places=2, null=True, blank=True)
-    use = models.CharField(_("用途"), max_length=16, choices=DwellingUse.choices, default=DwellingUse.RESIDENTIAL)
-    occupancy = models.CharField(_("使用状况"), max_length=16, choices=Occupancy.choices, default=Occupancy.OWNER)
+    floor_area = models.DecimalField(
+        _("建筑面积（㎡）"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    use = models.CharField(
+        _("用途"), max_length=16, choices=DwellingUse.choices, default=DwellingUse.RESIDENTIAL
+    )
+    occupancy = models.CharField(
+        _("使用状况"), max_length=16, choices=Occupancy.choices, default=Occupancy.OWNER
+    )
 
     objects = ScopedQuerySet.as_manager()
 
@@ -153,7 +176,9 @@ class Dwelling(models.Model):
         verbose_name_plural = _("房屋")
         ordering = ["building_id", "unit", "room"]
         constraints = [
-            models.UniqueConstraint(fields=["building", "unit", "room"], name="dwelling_unique_room_in_building")
+            models.UniqueConstraint(
+                fields=["building", "unit", "room"], name="dwelling_unique_room_in_building"
+            )
         ]
 
     def __str__(self) -> str:

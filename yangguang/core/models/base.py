@@ -31,7 +31,9 @@ class ScopedQuerySet(models.QuerySet[_M]):
             condition |= Q(**{f"{self.scope_prefix}path__startswith": path})
         return self.filter(condition)
 
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser, capability: str = "view_registry") -> ScopedQuerySet[_M]:
+    def visible_to(
+        self, user: AbstractBaseUser | AnonymousUser, capability: str = "view_registry"
+    ) -> ScopedQuerySet[_M]:
         from yangguang.core.permissions import jurisdiction_paths
 
         return self.in_areas(jurisdiction_paths(user, capability))
@@ -68,4 +70,3 @@ class SealedFieldsMixin(models.Model):
 
         token: str = getattr(self, f"{field}_enc")
         return unseal(self._meta.label_lower, field, token)
-

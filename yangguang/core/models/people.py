@@ -43,14 +43,23 @@ class Person(SealedFieldsMixin):
 
     SEALED_FIELDS = {"id_number": "id_number", "phone": "phone"}
 
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="persons", verbose_name=_("所属区域"))
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="persons", verbose_name=_("所属区域")
+    )
     dwelling = models.ForeignKey(
-        Dwelling, null=True, blank=True, on_delete=models.SET_NULL, related_name="residents", verbose_name=_("现住房屋")
+        Dwelling,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="residents",
+        verbose_name=_("现住房屋"),
     )
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
     id_number_enc = models.TextField(blank=True, editable=False)
     id_number_index = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
-    id_number_masked = models.CharField(_("身份证号"), max_length=18, blank=True, editable=False, db_index=True)
+    id_number_masked = models.CharField(
+        _("身份证号"), max_length=18, blank=True, editable=False, db_index=True
+    )
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     phone_enc = models.TextField(blank=True, editable=False)
@@ -76,7 +85,9 @@ class Person(SealedFieldsMixin):
         constraints = [
             # One person per ID number across the whole platform: the blind index is the identity key.
             models.UniqueConstraint(
-                fields=["id_number_index"], condition=~models.Q(id_number_index=""), name="person_unique_id_number"
+                fields=["id_number_index"],
+                condition=~models.Q(id_number_index=""),
+                name="person_unique_id_number",
             )
         ]
 
@@ -98,7 +109,9 @@ class Residence(models.Model):
         ordering = ["person_id", "-start_date"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person"], condition=models.Q(end_date__isnull=True), name="residence_one_current_per_person"
+                fields=["person"],
+                condition=models.Q(end_date__isnull=True),
+                name="residence_one_current_per_person",
             )
         ]
 
@@ -109,13 +122,27 @@ class Residence(models.Model):
 class Household(models.Model):
     """A household (户), registered at a dwelling, with dated memberships and a head."""
 
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households", verbose_name=_("所属区域"))
-    dwelling = models.ForeignKey(
-        Dwelling, null=True, blank=True, on_delete=models.SET_NULL, related_name="households", verbose_name=_("房屋")
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="households", verbose_name=_("所属区域")
     )
-    number = models.CharField(_("户编号"), max_length=40, help_text=_("户口簿户号或社区自编号，在本社区内唯一。"))
+    dwelling = models.ForeignKey(
+        Dwelling,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="households",
+        verbose_name=_("房屋"),
+    )
+    number = models.CharField(
+        _("户编号"), max_length=40, help_text=_("户口簿户号或社区自编号，在本社区内唯一。")
+    )
     head = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="headed_households", verbose_name=_("户主")
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="headed_households",
+        verbose_name=_("户主"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -125,7 +152,9 @@ class Household(models.Model):
         verbose_name = _("户")
         verbose_name_plural = _("户")
         ordering = ["area_id", "number"]
-        constraints = [models.UniqueConstraint(fields=["area", "number"], name="household_unique_number_in_area")]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "number"], name="household_unique_number_in_area")
+        ]
 
     def __str__(self) -> str:
         return self.number
@@ -158,7 +187,9 @@ class HouseholdMembership(models.Model):
         ordering = ["household_id", "start_date"]
         constraints = [
             models.UniqueConstraint(
-                fields=["person"], condition=models.Q(end_date__isnull=True), name="membership_one_current_per_person"
+                fields=["person"],
+                condition=models.Q(end_date__isnull=True),
+                name="membership_one_current_per_person",
             )
         ]
 
@@ -171,12 +202,24 @@ class Merchant(SealedFieldsMixin):
 
     SEALED_FIELDS = {"phone": "phone"}
 
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="merchants", verbose_name=_("所属区域"))
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="merchants", verbose_name=_("所属区域")
+    )
     compound = models.ForeignKey(
-        Compound, null=True, blank=True, on_delete=models.SET_NULL, related_name="merchants", verbose_name=_("小区")
+        Compound,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merchants",
+        verbose_name=_("小区"),
     )
     building = models.ForeignKey(
-        Building, null=True, blank=True, on_delete=models.SET_NULL, related_name="merchants", verbose_name=_("楼栋")
+        Building,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merchants",
+        verbose_name=_("楼栋"),
     )
     name = models.CharField(_("商户名称"), max_length=100, db_index=True)
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
