@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -12,8 +15,8 @@ from yangguang.core.permissions import Cap
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    roles = RoleAssignment.objects.filter(user__pk=user.pk).select_related("area").order_by("area__path")
+    user = cast(User, request.user)  # login_required guarantees a real user
+    roles = RoleAssignment.objects.filter(user=user).select_related("area").order_by("area__path")
     counts = {
         "compounds": Compound.objects.visible_to(user).count(),
         "buildings": Building.objects.visible_to(user).count(),
