@@ -112,7 +112,7 @@ else
     log "requirements.txt unchanged since the last install"
 fi
 
-mkdir -p var
+mkdir -p var/static var/media
 
 # --- browser and fonts for the e2e tests -------------------------------------------------------------
 
