@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,306 +14,758 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='代码')),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='名称')),
-                ('sensitive', models.BooleanField(default=False, help_text='涉及健康等敏感信息，仅对可查看完整个人信息的角色显示。', verbose_name='敏感标签')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="代码")),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="名称")),
+                (
+                    "sensitive",
+                    models.BooleanField(
+                        default=False,
+                        help_text="涉及健康等敏感信息，仅对可查看完整个人信息的角色显示。",
+                        verbose_name="敏感标签",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人员标签',
-                'verbose_name_plural': '人员标签',
-                'ordering': ['name'],
+                "verbose_name": "人员标签",
+                "verbose_name_plural": "人员标签",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('prefix', models.CharField(max_length=12, unique=True)),
-                ('secret_hash', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("prefix", models.CharField(max_length=12, unique=True)),
+                ("secret_hash", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API 令牌',
-                'verbose_name_plural': 'API 令牌',
+                "verbose_name": "API 令牌",
+                "verbose_name_plural": "API 令牌",
             },
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('district', '区'), ('street', '街道/乡镇'), ('community', '社区'), ('village', '村'), ('grid', '网格')], max_length=16, verbose_name='类型')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('code', models.CharField(blank=True, help_text='区县填写 GB/T 2260 行政区划代码；其他层级可填本地编码。', max_length=20, verbose_name='代码')),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='core.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("district", "区"),
+                            ("street", "街道/乡镇"),
+                            ("community", "社区"),
+                            ("village", "村"),
+                            ("grid", "网格"),
+                        ],
+                        max_length=16,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "code",
+                    models.CharField(
+                        blank=True,
+                        help_text="区县填写 GB/T 2260 行政区划代码；其他层级可填本地编码。",
+                        max_length=20,
+                        verbose_name="代码",
+                    ),
+                ),
+                ("path", models.CharField(db_index=True, default="", editable=False, max_length=255)),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="core.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '区域',
-                'verbose_name_plural': '区域',
-                'ordering': ['path'],
+                "verbose_name": "区域",
+                "verbose_name_plural": "区域",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='时间')),
-                ('actor_name', models.CharField(max_length=150, verbose_name='操作人')),
-                ('action', models.CharField(choices=[('create', '新增'), ('update', '修改'), ('delete', '删除'), ('reveal', '查看完整信息'), ('import', '导入'), ('export', '导出'), ('login', '登录'), ('grant', '授权'), ('revoke', '撤销授权')], max_length=16, verbose_name='操作')),
-                ('target_type', models.CharField(max_length=50, verbose_name='对象类型')),
-                ('target_id', models.CharField(blank=True, max_length=40)),
-                ('target_repr', models.CharField(blank=True, max_length=200, verbose_name='对象')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='变更内容')),
-                ('reason', models.TextField(blank=True, verbose_name='事由')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP 地址')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="时间")),
+                ("actor_name", models.CharField(max_length=150, verbose_name="操作人")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "新增"),
+                            ("update", "修改"),
+                            ("delete", "删除"),
+                            ("reveal", "查看完整信息"),
+                            ("import", "导入"),
+                            ("export", "导出"),
+                            ("login", "登录"),
+                            ("grant", "授权"),
+                            ("revoke", "撤销授权"),
+                        ],
+                        max_length=16,
+                        verbose_name="操作",
+                    ),
+                ),
+                ("target_type", models.CharField(max_length=50, verbose_name="对象类型")),
+                ("target_id", models.CharField(blank=True, max_length=40)),
+                ("target_repr", models.CharField(blank=True, max_length=200, verbose_name="对象")),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="变更内容")),
+                ("reason", models.TextField(blank=True, verbose_name="事由")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP 地址")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计记录',
-                'verbose_name_plural': '审计记录',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "审计记录",
+                "verbose_name_plural": "审计记录",
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Compound',
+            name="Compound",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='小区名称')),
-                ('kind', models.CharField(choices=[('commercial', '商品房小区'), ('affordable', '保障房小区'), ('old', '老旧小区和平房区'), ('unmanaged', '失管小区')], max_length=16, verbose_name='小区类型')),
-                ('property_company', models.CharField(blank=True, max_length=100, verbose_name='物业公司')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='地址')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='compounds', to='core.area', verbose_name='所属区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="小区名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("commercial", "商品房小区"),
+                            ("affordable", "保障房小区"),
+                            ("old", "老旧小区和平房区"),
+                            ("unmanaged", "失管小区"),
+                        ],
+                        max_length=16,
+                        verbose_name="小区类型",
+                    ),
+                ),
+                ("property_company", models.CharField(blank=True, max_length=100, verbose_name="物业公司")),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="地址")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="compounds",
+                        to="core.area",
+                        verbose_name="所属区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '小区',
-                'verbose_name_plural': '小区',
-                'ordering': ['area_id', 'name'],
+                "verbose_name": "小区",
+                "verbose_name_plural": "小区",
+                "ordering": ["area_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Building',
+            name="Building",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='例如：3栋、12号楼', max_length=50, verbose_name='楼栋')),
-                ('floors', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='层数')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='core.area', verbose_name='所属区域')),
-                ('compound', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='buildings', to='core.compound', verbose_name='小区')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(help_text="例如：3栋、12号楼", max_length=50, verbose_name="楼栋")),
+                ("floors", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="层数")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="core.area",
+                        verbose_name="所属区域",
+                    ),
+                ),
+                (
+                    "compound",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="buildings",
+                        to="core.compound",
+                        verbose_name="小区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '楼栋',
-                'verbose_name_plural': '楼栋',
-                'ordering': ['compound_id', 'name'],
+                "verbose_name": "楼栋",
+                "verbose_name_plural": "楼栋",
+                "ordering": ["compound_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Dwelling',
+            name="Dwelling",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('unit', models.CharField(blank=True, max_length=20, verbose_name='单元')),
-                ('room', models.CharField(max_length=20, verbose_name='房号')),
-                ('floor', models.SmallIntegerField(blank=True, null=True, verbose_name='楼层')),
-                ('floor_area', models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='建筑面积（㎡）')),
-                ('use', models.CharField(choices=[('residential', '住宅'), ('commercial', '商用'), ('mixed', '商住两用')], default='residential', max_length=16, verbose_name='用途')),
-                ('occupancy', models.CharField(choices=[('owner', '自住'), ('rented', '出租'), ('vacant', '空置'), ('other', '其他')], default='owner', max_length=16, verbose_name='使用状况')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dwellings', to='core.area', verbose_name='所属区域')),
-                ('building', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='dwellings', to='core.building', verbose_name='楼栋')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, max_length=20, verbose_name="单元")),
+                ("room", models.CharField(max_length=20, verbose_name="房号")),
+                ("floor", models.SmallIntegerField(blank=True, null=True, verbose_name="楼层")),
+                (
+                    "floor_area",
+                    models.DecimalField(
+                        blank=True, decimal_places=2, max_digits=8, null=True, verbose_name="建筑面积（㎡）"
+                    ),
+                ),
+                (
+                    "use",
+                    models.CharField(
+                        choices=[("residential", "住宅"), ("commercial", "商用"), ("mixed", "商住两用")],
+                        default="residential",
+                        max_length=16,
+                        verbose_name="用途",
+                    ),
+                ),
+                (
+                    "occupancy",
+                    models.CharField(
+                        choices=[
+                            ("owner", "自住"),
+                            ("rented", "出租"),
+                            ("vacant", "空置"),
+                            ("other", "其他"),
+                        ],
+                        default="owner",
+                        max_length=16,
+                        verbose_name="使用状况",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dwellings",
+                        to="core.area",
+                        verbose_name="所属区域",
+                    ),
+                ),
+                (
+                    "building",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dwellings",
+                        to="core.building",
+                        verbose_name="楼栋",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '房屋',
-                'verbose_name_plural': '房屋',
-                'ordering': ['building_id', 'unit', 'room'],
+                "verbose_name": "房屋",
+                "verbose_name_plural": "房屋",
+                "ordering": ["building_id", "unit", "room"],
             },
         ),
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(help_text='户口簿户号或社区自编号，在本社区内唯一。', max_length=40, verbose_name='户编号')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='core.area', verbose_name='所属区域')),
-                ('dwelling', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='households', to='core.dwelling', verbose_name='房屋')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.CharField(
+                        help_text="户口簿户号或社区自编号，在本社区内唯一。",
+                        max_length=40,
+                        verbose_name="户编号",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="core.area",
+                        verbose_name="所属区域",
+                    ),
+                ),
+                (
+                    "dwelling",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="households",
+                        to="core.dwelling",
+                        verbose_name="房屋",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户',
-                'verbose_name_plural': '户',
-                'ordering': ['area_id', 'number'],
+                "verbose_name": "户",
+                "verbose_name_plural": "户",
+                "ordering": ["area_id", "number"],
             },
         ),
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(default='people', max_length=20, verbose_name='导入类型')),
-                ('source', models.CharField(default='web', max_length=10, verbose_name='来源')),
-                ('filename', models.CharField(max_length=200, verbose_name='文件名')),
-                ('file_sha256', models.CharField(max_length=64)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('rows_read', models.PositiveIntegerField(default=0, verbose_name='读取行数')),
-                ('rows_created', models.PositiveIntegerField(default=0, verbose_name='新增')),
-                ('rows_updated', models.PositiveIntegerField(default=0, verbose_name='更新')),
-                ('rows_unchanged', models.PositiveIntegerField(default=0, verbose_name='无变化')),
-                ('rows_rejected', models.PositiveIntegerField(default=0, verbose_name='拒绝')),
-                ('error_report', models.FileField(blank=True, upload_to='imports/', verbose_name='错误报告')),
-                ('message', models.TextField(blank=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.area', verbose_name='导入范围')),
-                ('started_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(default="people", max_length=20, verbose_name="导入类型")),
+                ("source", models.CharField(default="web", max_length=10, verbose_name="来源")),
+                ("filename", models.CharField(max_length=200, verbose_name="文件名")),
+                ("file_sha256", models.CharField(max_length=64)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("rows_read", models.PositiveIntegerField(default=0, verbose_name="读取行数")),
+                ("rows_created", models.PositiveIntegerField(default=0, verbose_name="新增")),
+                ("rows_updated", models.PositiveIntegerField(default=0, verbose_name="更新")),
+                ("rows_unchanged", models.PositiveIntegerField(default=0, verbose_name="无变化")),
+                ("rows_rejected", models.PositiveIntegerField(default=0, verbose_name="拒绝")),
+                ("error_report", models.FileField(blank=True, upload_to="imports/", verbose_name="错误报告")),
+                ("message", models.TextField(blank=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.area",
+                        verbose_name="导入范围",
+                    ),
+                ),
+                (
+                    "started_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导入记录',
-                'verbose_name_plural': '导入记录',
-                'ordering': ['-started_at'],
+                "verbose_name": "导入记录",
+                "verbose_name_plural": "导入记录",
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Merchant',
+            name="Merchant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=100, verbose_name='商户名称')),
-                ('credit_code', models.CharField(blank=True, max_length=18, verbose_name='统一社会信用代码')),
-                ('category', models.CharField(blank=True, max_length=50, verbose_name='经营类别')),
-                ('operator_name', models.CharField(blank=True, max_length=50, verbose_name='经营者')),
-                ('phone_enc', models.TextField(blank=True, editable=False)),
-                ('phone_index', models.CharField(blank=True, db_index=True, editable=False, max_length=32)),
-                ('phone_masked', models.CharField(blank=True, editable=False, max_length=20, verbose_name='联系电话')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='经营地址')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merchants', to='core.area', verbose_name='所属区域')),
-                ('building', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merchants', to='core.building', verbose_name='楼栋')),
-                ('compound', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merchants', to='core.compound', verbose_name='小区')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=100, verbose_name="商户名称")),
+                ("credit_code", models.CharField(blank=True, max_length=18, verbose_name="统一社会信用代码")),
+                ("category", models.CharField(blank=True, max_length=50, verbose_name="经营类别")),
+                ("operator_name", models.CharField(blank=True, max_length=50, verbose_name="经营者")),
+                ("phone_enc", models.TextField(blank=True, editable=False)),
+                ("phone_index", models.CharField(blank=True, db_index=True, editable=False, max_length=32)),
+                (
+                    "phone_masked",
+                    models.CharField(blank=True, editable=False, max_length=20, verbose_name="联系电话"),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="经营地址")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="merchants",
+                        to="core.area",
+                        verbose_name="所属区域",
+                    ),
+                ),
+                (
+                    "building",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merchants",
+                        to="core.building",
+                        verbose_name="楼栋",
+                    ),
+                ),
+                (
+                    "compound",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merchants",
+                        to="core.compound",
+                        verbose_name="小区",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '商户',
-                'verbose_name_plural': '商户',
-                'ordering': ['area_id', 'name'],
+                "verbose_name": "商户",
+                "verbose_name_plural": "商户",
+                "ordering": ["area_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(db_index=True, max_length=50, verbose_name='姓名')),
-                ('id_number_enc', models.TextField(blank=True, editable=False)),
-                ('id_number_index', models.CharField(blank=True, db_index=True, editable=False, max_length=32)),
-                ('id_number_masked', models.CharField(blank=True, db_index=True, editable=False, max_length=18, verbose_name='身份证号')),
-                ('sex', models.CharField(choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('birth_date', models.DateField(verbose_name='出生日期')),
-                ('phone_enc', models.TextField(blank=True, editable=False)),
-                ('phone_index', models.CharField(blank=True, db_index=True, editable=False, max_length=32)),
-                ('phone_masked', models.CharField(blank=True, editable=False, max_length=20, verbose_name='联系电话')),
-                ('residence_status', models.CharField(choices=[('registered', '户籍人口'), ('resident', '常住人口'), ('floating', '流动人口')], default='registered', max_length=16, verbose_name='人口类型')),
-                ('ethnicity', models.CharField(blank=True, max_length=20, verbose_name='民族')),
-                ('hukou_place', models.CharField(blank=True, max_length=100, verbose_name='户籍地')),
-                ('died_on', models.DateField(blank=True, null=True, verbose_name='死亡日期')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='core.area', verbose_name='所属区域')),
-                ('dwelling', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='residents', to='core.dwelling', verbose_name='现住房屋')),
-                ('tags', models.ManyToManyField(blank=True, related_name='persons', to='core.tag', verbose_name='标签')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=50, verbose_name="姓名")),
+                ("id_number_enc", models.TextField(blank=True, editable=False)),
+                (
+                    "id_number_index",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=32),
+                ),
+                (
+                    "id_number_masked",
+                    models.CharField(
+                        blank=True, db_index=True, editable=False, max_length=18, verbose_name="身份证号"
+                    ),
+                ),
+                (
+                    "sex",
+                    models.CharField(choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性别"),
+                ),
+                ("birth_date", models.DateField(verbose_name="出生日期")),
+                ("phone_enc", models.TextField(blank=True, editable=False)),
+                ("phone_index", models.CharField(blank=True, db_index=True, editable=False, max_length=32)),
+                (
+                    "phone_masked",
+                    models.CharField(blank=True, editable=False, max_length=20, verbose_name="联系电话"),
+                ),
+                (
+                    "residence_status",
+                    models.CharField(
+                        choices=[
+                            ("registered", "户籍人口"),
+                            ("resident", "常住人口"),
+                            ("floating", "流动人口"),
+                        ],
+                        default="registered",
+                        max_length=16,
+                        verbose_name="人口类型",
+                    ),
+                ),
+                ("ethnicity", models.CharField(blank=True, max_length=20, verbose_name="民族")),
+                ("hukou_place", models.CharField(blank=True, max_length=100, verbose_name="户籍地")),
+                ("died_on", models.DateField(blank=True, null=True, verbose_name="死亡日期")),
+                ("notes", models.TextField(blank=True, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="persons",
+                        to="core.area",
+                        verbose_name="所属区域",
+                    ),
+                ),
+                (
+                    "dwelling",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="residents",
+                        to="core.dwelling",
+                        verbose_name="现住房屋",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="persons", to="core.tag", verbose_name="标签"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '居民',
-                'verbose_name_plural': '居民',
-                'ordering': ['area_id', 'name', 'id'],
+                "verbose_name": "居民",
+                "verbose_name_plural": "居民",
+                "ordering": ["area_id", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='HouseholdMembership',
+            name="HouseholdMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('head', '户主'), ('spouse', '配偶'), ('child', '子女'), ('parent', '父母'), ('grandparent', '祖父母/外祖父母'), ('grandchild', '孙子女/外孙子女'), ('sibling', '兄弟姐妹'), ('child_in_law', '儿媳/女婿'), ('other', '其他')], max_length=16, verbose_name='与户主关系')),
-                ('start_date', models.DateField(verbose_name='入户日期')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='离户日期')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='core.household')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='core.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("head", "户主"),
+                            ("spouse", "配偶"),
+                            ("child", "子女"),
+                            ("parent", "父母"),
+                            ("grandparent", "祖父母/外祖父母"),
+                            ("grandchild", "孙子女/外孙子女"),
+                            ("sibling", "兄弟姐妹"),
+                            ("child_in_law", "儿媳/女婿"),
+                            ("other", "其他"),
+                        ],
+                        max_length=16,
+                        verbose_name="与户主关系",
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="入户日期")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="离户日期")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="core.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="core.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '户成员',
-                'verbose_name_plural': '户成员',
-                'ordering': ['household_id', 'start_date'],
+                "verbose_name": "户成员",
+                "verbose_name_plural": "户成员",
+                "ordering": ["household_id", "start_date"],
             },
         ),
         migrations.AddField(
-            model_name='household',
-            name='head',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='headed_households', to='core.person', verbose_name='户主'),
+            model_name="household",
+            name="head",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="headed_households",
+                to="core.person",
+                verbose_name="户主",
+            ),
         ),
         migrations.CreateModel(
-            name='Residence',
+            name="Residence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_date', models.DateField(verbose_name='入住日期')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='迁出日期')),
-                ('dwelling', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='residences', to='core.dwelling')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='residences', to='core.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start_date", models.DateField(verbose_name="入住日期")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="迁出日期")),
+                (
+                    "dwelling",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="residences",
+                        to="core.dwelling",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="residences",
+                        to="core.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '居住记录',
-                'verbose_name_plural': '居住记录',
-                'ordering': ['person_id', '-start_date'],
+                "verbose_name": "居住记录",
+                "verbose_name_plural": "居住记录",
+                "ordering": ["person_id", "-start_date"],
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('district_admin', '区级管理员'), ('civil_affairs', '区民政局'), ('street_discipline', '街道纪工委'), ('community_staff', '社区工作人员'), ('committee_member', '居务监督委员会成员'), ('grid_worker', '网格员'), ('liaison', '廉情联络员'), ('volunteer', '志愿者'), ('resident', '居民')], max_length=32, verbose_name='角色')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='role_assignments', to='core.area', verbose_name='区域')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='role_assignments', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("district_admin", "区级管理员"),
+                            ("civil_affairs", "区民政局"),
+                            ("street_discipline", "街道纪工委"),
+                            ("community_staff", "社区工作人员"),
+                            ("committee_member", "居务监督委员会成员"),
+                            ("grid_worker", "网格员"),
+                            ("liaison", "廉情联络员"),
+                            ("volunteer", "志愿者"),
+                            ("resident", "居民"),
+                        ],
+                        max_length=32,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role_assignments",
+                        to="core.area",
+                        verbose_name="区域",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="role_assignments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色授权',
-                'verbose_name_plural': '角色授权',
+                "verbose_name": "角色授权",
+                "verbose_name_plural": "角色授权",
             },
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.UniqueConstraint(fields=('parent', 'name'), name='area_unique_name_in_parent'),
+            model_name="area",
+            constraint=models.UniqueConstraint(fields=("parent", "name"), name="area_unique_name_in_parent"),
         ),
         migrations.AddIndex(
-            model_name='auditentry',
-            index=models.Index(fields=['target_type', 'target_id'], name='core_audite_target__f1cadb_idx'),
+            model_name="auditentry",
+            index=models.Index(fields=["target_type", "target_id"], name="core_audite_target__f1cadb_idx"),
         ),
         migrations.AddConstraint(
-            model_name='compound',
-            constraint=models.UniqueConstraint(fields=('area', 'name'), name='compound_unique_name_in_area'),
+            model_name="compound",
+            constraint=models.UniqueConstraint(fields=("area", "name"), name="compound_unique_name_in_area"),
         ),
         migrations.AddConstraint(
-            model_name='building',
-            constraint=models.UniqueConstraint(fields=('compound', 'name'), name='building_unique_name_in_compound'),
+            model_name="building",
+            constraint=models.UniqueConstraint(
+                fields=("compound", "name"), name="building_unique_name_in_compound"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dwelling',
-            constraint=models.UniqueConstraint(fields=('building', 'unit', 'room'), name='dwelling_unique_room_in_building'),
+            model_name="dwelling",
+            constraint=models.UniqueConstraint(
+                fields=("building", "unit", "room"), name="dwelling_unique_room_in_building"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='householdmembership',
-            constraint=models.UniqueConstraint(condition=models.Q(('end_date__isnull', True)), fields=('person',), name='membership_one_current_per_person'),
+            model_name="householdmembership",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("end_date__isnull", True)),
+                fields=("person",),
+                name="membership_one_current_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('area', 'number'), name='household_unique_number_in_area'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("area", "number"), name="household_unique_number_in_area"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='residence',
-            constraint=models.UniqueConstraint(condition=models.Q(('end_date__isnull', True)), fields=('person',), name='residence_one_current_per_person'),
+            model_name="residence",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("end_date__isnull", True)),
+                fields=("person",),
+                name="residence_one_current_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(fields=('user', 'area', 'role'), name='role_assignment_unique'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                fields=("user", "area", "role"), name="role_assignment_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('id_number_index', ''), _negated=True), fields=('id_number_index',), name='person_unique_id_number'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("id_number_index", ""), _negated=True),
+                fields=("id_number_index",),
+                name="person_unique_id_number",
+            ),
         ),
     ]

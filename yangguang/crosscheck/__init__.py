@@ -1,0 +1,1 @@
+"""Yangguang crosscheck package."""
