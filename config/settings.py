@@ -182,6 +182,20 @@ TASKS = {
 
 PAGE_SIZE = env_int("YANGGUANG_PAGE_SIZE", 50)
 
+# Case intake flood control on public channels (portal, QR posters, Open311).
+CASE_LIMIT_PER_IP_HOUR = env_int("YANGGUANG_CASE_LIMIT_PER_IP_HOUR", 10)
+CASE_LIMIT_PER_PHONE_DAY = env_int("YANGGUANG_CASE_LIMIT_PER_PHONE_DAY", 5)
+
+# Notifications to residents: SMS through a pluggable backend class, email through Django's email backend.
+SMS_BACKEND = env_str("YANGGUANG_SMS_BACKEND", "yangguang.core.actions.notify.ConsoleSmsBackend")
+EMAIL_BACKEND = env_str("YANGGUANG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("YANGGUANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("YANGGUANG_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("YANGGUANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("YANGGUANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("YANGGUANG_EMAIL_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("YANGGUANG_EMAIL_FROM", "noreply@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

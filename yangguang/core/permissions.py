@@ -41,6 +41,15 @@ class Cap:
     VIEW_AUDIT = "view_audit"
     MANAGE_AREAS = "manage_areas"
     MANAGE_USERS = "manage_users"
+    # Cases
+    VIEW_CASES = "view_cases"
+    INTAKE_CASES = "intake_cases"
+    HANDLE_CASES = "handle_cases"
+    SEE_CONFIDENTIAL = (
+        "see_confidential"  # a confidential reporter's identity: intake office and committee only
+    )
+    SUPERVISE_CASES = "supervise_cases"  # receives 督办 escalations, approves extensions
+    MANAGE_CASE_SETTINGS = "manage_case_settings"  # categories, time limits, routing, calendar
 
 
 ALL_CAPS = frozenset(v for k, v in vars(Cap).items() if k.isupper())
@@ -49,14 +58,30 @@ ALL_CAPS = frozenset(v for k, v in vars(Cap).items() if k.isupper())
 # and district oversight roles read their subtree; only staff and grid workers change the registry.
 ROLE_CAPS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: ALL_CAPS,
-    Role.CIVIL_AFFAIRS: frozenset({Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY}),
-    Role.STREET_DISCIPLINE: frozenset({Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_AUDIT}),
-    Role.COMMUNITY_STAFF: frozenset(
-        {Cap.VIEW_REGISTRY, Cap.EDIT_REGISTRY, Cap.REVEAL_PERSONAL, Cap.IMPORT_REGISTRY, Cap.EXPORT_REGISTRY}
+    Role.CIVIL_AFFAIRS: frozenset({Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_CASES}),
+    Role.STREET_DISCIPLINE: frozenset(
+        {Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_AUDIT, Cap.VIEW_CASES, Cap.SUPERVISE_CASES}
     ),
-    Role.COMMITTEE_MEMBER: frozenset({Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_AUDIT}),
-    Role.GRID_WORKER: frozenset({Cap.VIEW_REGISTRY, Cap.EDIT_REGISTRY}),
-    Role.LIAISON: frozenset(),
+    Role.COMMUNITY_STAFF: frozenset(
+        {
+            Cap.VIEW_REGISTRY,
+            Cap.EDIT_REGISTRY,
+            Cap.REVEAL_PERSONAL,
+            Cap.IMPORT_REGISTRY,
+            Cap.EXPORT_REGISTRY,
+            Cap.VIEW_CASES,
+            Cap.INTAKE_CASES,
+            Cap.HANDLE_CASES,
+            Cap.SEE_CONFIDENTIAL,
+        }
+    ),
+    Role.COMMITTEE_MEMBER: frozenset(
+        {Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_AUDIT, Cap.VIEW_CASES, Cap.SEE_CONFIDENTIAL}
+    ),
+    Role.GRID_WORKER: frozenset(
+        {Cap.VIEW_REGISTRY, Cap.EDIT_REGISTRY, Cap.VIEW_CASES, Cap.INTAKE_CASES, Cap.HANDLE_CASES}
+    ),
+    Role.LIAISON: frozenset({Cap.INTAKE_CASES}),
     Role.VOLUNTEER: frozenset(),
     Role.RESIDENT: frozenset(),
 }

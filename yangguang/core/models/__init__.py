@@ -13,6 +13,25 @@ from yangguang.core.models.areas import (
     Occupancy,
 )
 from yangguang.core.models.audit import AuditAction, AuditEntry
+from yangguang.core.models.cases import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    CalendarOverride,
+    Case,
+    CaseAttachment,
+    CaseCategory,
+    CaseEvent,
+    CaseKind,
+    CaseReporter,
+    CaseStatus,
+    Channel,
+    HandlingUnit,
+    Notification,
+    Ownership,
+    RoutingRule,
+    SlaPolicy,
+    Urgency,
+)
 from yangguang.core.models.imports import ImportRun
 from yangguang.core.models.people import (
     Household,
@@ -27,6 +46,23 @@ from yangguang.core.models.people import (
 )
 
 __all__ = [
+    "OPEN_STATUSES",
+    "TRANSITIONS",
+    "CalendarOverride",
+    "Case",
+    "CaseAttachment",
+    "CaseCategory",
+    "CaseEvent",
+    "CaseKind",
+    "CaseReporter",
+    "CaseStatus",
+    "Channel",
+    "HandlingUnit",
+    "Notification",
+    "Ownership",
+    "RoutingRule",
+    "SlaPolicy",
+    "Urgency",
     "ALLOWED_CHILD_KINDS",
     "ApiToken",
     "Area",

@@ -1,0 +1,29 @@
+"""`manage.py sla_checks [--every SECONDS]`: reminders and 督办 escalations, then pending SMS/email."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from yangguang.core.actions.escalation import run_sla_checks
+from yangguang.core.actions.notify import deliver_due
+
+
+class Command(BaseCommand):
+    help = "到期提醒、超期督办，并重试发送未成功的短信和邮件。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--every", type=int, default=0, help="每隔多少秒运行一次（0 = 只运行一次）")
+
+    def handle(self, *args: Any, every: int, **options: Any) -> None:
+        while True:
+            result = run_sla_checks()
+            sent, failed = deliver_due()
+            self.stdout.write(
+                f"提醒 {result.reminded} 件，督办 {result.escalated} 件；发送通知 {sent} 条，失败 {failed} 条"
+            )
+            if not every:
+                return
+            time.sleep(every)

@@ -1,0 +1,24 @@
+"""Background tasks: thin wrappers that take primary keys (or nothing) and call one action.
+
+With the database backend they run in `manage.py db_worker`; with the immediate backend (tests, or a
+deployment without a worker) they run inline after commit.
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def deliver_notifications() -> int:
+    from yangguang.core.actions.notify import deliver_due
+
+    sent, _failed = deliver_due()
+    return sent
+
+
+@task()
+def run_sla_checks() -> int:
+    from yangguang.core.actions.escalation import run_sla_checks as run
+
+    return run().escalated
