@@ -330,3 +330,28 @@ def test_duplicates_stay_inside_the_community(world):
     new_case(world, description=SEED_COMPLAINTS[0])
     other = new_case(world, area=world.peace, description=SEED_COMPLAINTS[0], reporter_phone="13600000003")
     assert cases.find_duplicates(other) == []
+
+
+def test_metrics_count_each_indicator(world):
+    done = dispatched(world)
+    cases.do_transition(world.grace, done, "sign")
+    cases.do_transition(world.grace, done, "reply", note="已处理", evidence=[photo()])
+    cases.do_transition(world.alice, done, "close")
+    cases.do_rate(None, done, 4)
+    redo = dispatched(world)
+    cases.do_transition(world.grace, redo, "sign")
+    cases.do_transition(world.grace, redo, "reply", note="已处理", evidence=[photo()])
+    cases.do_transition(world.alice, redo, "close")
+    cases.do_rate(None, redo, 2)
+    new_case(world, reporter_phone="13700000009")
+    m = Case.objects.metrics()
+    assert m["total"] == 3 and m["open"] == 2 and m["closed"] == 1
+    assert m["response_rate"] == 1.0
+    assert m["satisfaction_rate"] == 0.5
+    assert m["resolution_rate"] == pytest.approx(1 / 3)
+    assert m["redo_rate"] == 0.5
+
+
+def test_metrics_of_nothing_are_unknown_not_zero(db):
+    m = Case.objects.none().metrics()
+    assert m["total"] == 0 and m["satisfaction_rate"] is None
