@@ -276,6 +276,15 @@ def test_not_escalated_on_the_deadline_day(world):
     assert run_sla_checks(deadline + datetime.timedelta(hours=1)).escalated == 0
 
 
+def test_escalated_at_the_opening_of_the_next_working_day(world):
+    case = dispatched(world)
+    cases.do_transition(world.grace, case, "sign")
+    friday_deadline = datetime.datetime(2025, 3, 7, 17, 30, tzinfo=SH)
+    Case.objects.filter(pk=case.pk).update(due_at=friday_deadline)
+    assert run_sla_checks(datetime.datetime(2025, 3, 8, 12, 0, tzinfo=SH)).escalated == 0  # Saturday
+    assert run_sla_checks(datetime.datetime(2025, 3, 10, 9, 5, tzinfo=SH)).escalated == 1  # Monday
+
+
 def test_reminder_before_deadline_once(world):
     case = dispatched(world)
     cases.do_transition(world.grace, case, "sign")

@@ -62,8 +62,8 @@ def run_sla_checks(now: datetime.datetime | None = None) -> SlaRun:
     for case in overdue:
         if case.due_at is None:
             continue
-        escalate_from = cal.add_workdays(case.due_at + datetime.timedelta(seconds=1), 0)
-        if now < cal.clock_start(escalate_from):
+        # The opening of the first working day after the deadline.
+        if now < cal.clock_start(case.due_at + datetime.timedelta(seconds=1)):
             continue
         with transaction.atomic():
             if not Case.objects.filter(pk=case.pk, escalated_at__isnull=True).update(escalated_at=now):
