@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from yangguang.backoffice import urls_accounts, urls_audit, urls_imports, urls_registry
+from yangguang.backoffice import urls_accounts, urls_audit, urls_cases, urls_imports, urls_registry
 from yangguang.backoffice.views import auth, home
 
 app_name = "backoffice"
@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include(urls_accounts)),
     path("", include(urls_imports)),
     path("", include(urls_audit)),
+    path("", include(urls_cases)),
 ]

@@ -508,6 +508,11 @@ def check_transition_permission(user: AbstractBaseUser | AnonymousUser, case: Ca
 DUPLICATE_WINDOW_DAYS = 30
 
 
+def _comparable_text(case: Case) -> str:
+    # A title cut from the description would count its words twice.
+    return case.description if case.description.startswith(case.title) else f"{case.title} {case.description}"
+
+
 def find_duplicates(
     case: Case, *, limit: int = 5, threshold: float | None = None
 ) -> list[tuple[Case, float]]:
@@ -524,8 +529,8 @@ def find_duplicates(
         .order_by("-created_at")[:500]
     )
     by_pk = {c.pk: c for c in pool}
-    text = f"{case.title} {case.description}"
-    candidates = [(c.pk, f"{c.title} {c.description}") for c in by_pk.values()]
+    text = _comparable_text(case)
+    candidates = [(c.pk, _comparable_text(c)) for c in by_pk.values()]
     kwargs: dict[str, Any] = {"limit": limit * 3}
     if threshold is not None:
         kwargs["threshold"] = threshold
