@@ -364,3 +364,43 @@ def test_metrics_count_each_indicator(world):
 def test_metrics_of_nothing_are_unknown_not_zero(db):
     m = Case.objects.none().metrics()
     assert m["total"] == 0 and m["satisfaction_rate"] is None
+
+
+def test_handler_without_area_role_sees_own_cases_only(world):
+    from django.contrib.auth.models import User
+
+    worker = User.objects.create_user("wuye", password="x" * 12)
+    unit = HandlingUnit.objects.create(area=world.sunshine, name="物业服务中心", kind="property")
+    unit.members.add(worker)
+    mine = new_case(world)
+    cases.do_transition(world.alice, mine, "dispatch", unit=unit)
+    new_case(world, reporter_phone="13700000001")
+    assert list(Case.objects.visible_to(worker)) == [mine]
+    assert cases.access_case(worker, mine.pk) == mine
+
+
+def test_outsider_cannot_access_case(world):
+    from django.http import Http404
+
+    case = new_case(world)
+    with pytest.raises(Http404):
+        cases.access_case(world.carol, case.pk)
+    assert cases.access_case(world.dave, case.pk) == case
+
+
+def test_confidential_reporter_only_for_intake_and_committee(world):
+    case = new_case(world, confidential=True)
+    assert cases.can_see_reporter(world.alice, case)
+    assert cases.can_see_reporter(world.bob, case)
+    assert not cases.can_see_reporter(world.grace, case)
+
+
+def test_triage_recomputes_deadline_and_records_event(world):
+    case = dispatched(world)
+    cases.do_transition(world.grace, case, "sign")
+    before = case.due_at
+    cases.do_triage(world.alice, case, kind="inquiry", ownership="private")
+    assert case.due_at is not None and before is not None and case.due_at < before
+    assert case.events.filter(kind="triage").exists()
+    with pytest.raises(ValidationError):
+        cases.do_triage(world.alice, case, title="改标题")

@@ -7,6 +7,7 @@ changes a case's status, and it writes a `CaseEvent` for every step.
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from yangguang.core.models.areas import Area, Building, Compound
 from yangguang.core.models.base import ScopedQuerySet, SealedFieldsMixin
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
 class Ownership(models.TextChoices):
@@ -222,6 +226,22 @@ CLOSED_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.SATISFIED, CaseStatus
 
 
 class CaseQuerySet(ScopedQuerySet["Case"]):
+    def visible_to(
+        self, user: AbstractBaseUser | AnonymousUser, capability: str = "view_cases"
+    ) -> ScopedQuerySet[Case]:
+        """Cases in the user's jurisdiction, plus those they handle personally or through their unit
+        (a property company's staff see their own cases without any area role)."""
+        from yangguang.core.permissions import jurisdiction_paths
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        condition = Q(handler_id=user.pk) | Q(
+            unit_id__in=HandlingUnit.members.through.objects.filter(user_id=user.pk).values("handlingunit_id")
+        )
+        for path in jurisdiction_paths(user, capability):
+            condition |= Q(area__path__startswith=path)
+        return self.filter(condition)
+
     def open(self) -> CaseQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
