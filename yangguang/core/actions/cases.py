@@ -473,7 +473,7 @@ def do_comment(actor: Actor, case: Case, note: str, *, public: bool = False) -> 
     return _event(actor, case, "comment", case.status, case.status, note, public=public)
 
 
-def access_case(user: AbstractBaseUser | AnonymousUser, pk: object) -> Case:
+def access_case(user: AbstractBaseUser | AnonymousUser, pk: int | str) -> Case:
     """The only way a back-office view loads a case: 404 unless `Case.objects.visible_to(user)` has it."""
     if not user.is_authenticated:
         raise Http404
