@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
 from yangguang.core.permissions import requires_two_factor
 
@@ -29,7 +31,12 @@ class TwoFactorMiddleware:
             from django_otp import user_has_device
 
             target = "backoffice:otp_verify" if user_has_device(request.user) else "backoffice:otp_setup"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            # Encoded, so a target that has its own query string ("?page=2&q=x") survives the round trip.
+            url = f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}"
+            if request.headers.get("HX-Request"):
+                # htmx would follow a 302 and swap the whole verification page into a fragment.
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
         return self.get_response(request)
 
     def _must_verify(self, request: HttpRequest) -> bool:

@@ -42,6 +42,12 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
             values[name] = getattr(obj, field.attname)
         else:
             values[name] = _plain(getattr(obj, name))
+    # Names of residents are masked too: the committee reads the audit trail but sees residents masked.
+    from yangguang.core.models import Person
+    from yangguang.lib.masking import mask_name
+
+    if isinstance(obj, Person):
+        values["name"] = mask_name(obj.name)
     if isinstance(obj, SealedFieldsMixin):
         for sealed in obj.SEALED_FIELDS:
             values.pop(f"{sealed}_masked", None)
