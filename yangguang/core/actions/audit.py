@@ -31,9 +31,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
+RAW = "__raw__"
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The audit-safe values of a model instance's concrete fields (runs no query for FKs: ids only)."""
+    """The audit-safe values of a model instance's concrete fields (runs no query for FKs: ids only).
+
+    Masked fields also keep their raw value under `RAW`, in memory only, so that `diff` notices a change
+    that the mask hides (张三丰 → 张四丰 are both 张*丰). `public` strips it before anything is stored.
+    """
     values: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
         name = field.name
         if name in _SKIPPED_FIELDS or name == "id" or name.endswith(_HIDDEN_SUFFIXES):
@@ -47,16 +55,34 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     from yangguang.lib.masking import mask_name
 
     if isinstance(obj, Person):
+        raw["name"] = obj.name
         values["name"] = mask_name(obj.name)
     if isinstance(obj, SealedFieldsMixin):
         for sealed in obj.SEALED_FIELDS:
             values.pop(f"{sealed}_masked", None)
             values[sealed] = getattr(obj, f"{sealed}_masked")
+            raw[sealed] = getattr(obj, f"{sealed}_index")
+    if raw:
+        values[RAW] = raw
     return values
 
 
+def public(snap: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot without its in-memory raw values, fit to be stored."""
+    return {key: value for key, value in snap.items() if key != RAW}
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
+    """Changed fields as {field: [old, new]} in masked form. A change hidden by the mask is still listed,
+    its new value marked "（已修改）"."""
+    changes = {
+        key: [before.get(key), value] for key, value in public(after).items() if before.get(key) != value
+    }
+    raw_before: dict[str, Any] = before.get(RAW, {})
+    for key, value in after.get(RAW, {}).items():
+        if key not in changes and raw_before.get(key) != value:
+            changes[key] = [before.get(key), f"{after.get(key)}（已修改）"]
+    return changes
 
 
 def actor_label(actor: AbstractBaseUser | AnonymousUser | None) -> str:

@@ -59,7 +59,7 @@ def do_create_area(actor: Actor, *, parent: Area | None, kind: str, name: str, c
     area.path = f"{parent.path if parent else '/'}{area.pk}/"
     area.depth = parent.depth + 1 if parent else 0
     area.save(update_fields=["path", "depth"])
-    audit.record(actor, AuditAction.CREATE, target=area, changes=audit.snapshot(area))
+    audit.record(actor, AuditAction.CREATE, target=area, changes=audit.public(audit.snapshot(area)))
     return area
 
 
@@ -90,7 +90,12 @@ def do_save_record(actor: Actor, obj: _M, *, before: dict[str, Any] | None = Non
     after = audit.snapshot(obj)
     if before is None:
         obj.save()
-        audit.record(actor, AuditAction.CREATE, target=obj, changes={k: [None, v] for k, v in after.items()})
+        audit.record(
+            actor,
+            AuditAction.CREATE,
+            target=obj,
+            changes={k: [None, v] for k, v in audit.public(after).items()},
+        )
         return obj
     changes = audit.diff(before, after)
     if changes:
@@ -102,7 +107,7 @@ def do_save_record(actor: Actor, obj: _M, *, before: dict[str, Any] | None = Non
 @transaction.atomic
 def do_delete_record(actor: Actor, obj: models.Model) -> None:
     """Delete a record; PROTECT relations surface as a ValidationError with a Chinese message."""
-    snap = audit.snapshot(obj)
+    snap = audit.public(audit.snapshot(obj))
     target_repr = audit._safe_repr(obj)
     area = audit.area_of(obj)
     pk = str(obj.pk)
