@@ -49,7 +49,7 @@ from yangguang.core.models import (
 from yangguang.core.models.base import ScopedQuerySet
 from yangguang.core.permissions import Cap, has_capability, jurisdiction_paths
 from yangguang.core.sealing import blind_index
-from yangguang.lib import idnumber
+from yangguang.lib import idnumber, phone
 from yangguang.lib.masking import mask_name
 
 if TYPE_CHECKING:
@@ -71,33 +71,13 @@ RECORD_AREA_KINDS = (AreaKind.COMMUNITY, AreaKind.VILLAGE, AreaKind.GRID)
 
 # --- phone numbers and credit codes --------------------------------------------------------------------
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"0\d{9,11}")
-_PHONE_SEPARATORS = re.compile(r"[\s\-()]")
-
 
 def normalize_phone(raw: str) -> str:
-    """Canonical form of a phone number: an 11-digit mobile, or a landline as "0731-84561234".
-
-    Full-width digits and brackets are folded (NFKC), spaces, hyphens and brackets dropped, a +86/0086
-    prefix removed from mobiles. Area codes follow the national plan: 010 and 02x are three digits long,
-    all others four; the local number has 7 or 8 digits. Raises ValidationError with a Chinese message.
-    """
-    value = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
-    for prefix in ("+86", "0086"):
-        rest = value.removeprefix(prefix)
-        if rest != value and _MOBILE.fullmatch(rest):
-            return rest
-    if _MOBILE.fullmatch(value):
-        return value
-    if _LANDLINE.fullmatch(value):
-        area_length = 3 if value[1] in "12" else 4
-        local = value[area_length:]
-        if 7 <= len(local) <= 8:
-            return f"{value[:area_length]}-{local}"
-    raise ValidationError(
-        _("请输入以1开头的11位手机号码，或带区号的固定电话（例如 0731-84561234）。"), code="invalid_phone"
-    )
+    """The platform's one phone normaliser (yangguang.lib.phone), as a form ValidationError."""
+    try:
+        return phone.normalize_phone(raw)
+    except phone.PhoneError as exc:
+        raise ValidationError(str(exc), code="invalid_phone") from exc
 
 
 # GB 32100-2015 unified social credit code: 18 characters from this alphabet, the last a check character.
