@@ -245,3 +245,15 @@ def test_users_without_export_capability_get_404(world, persona):
 def test_unknown_export_kind_or_format_is_404(world, alice):
     assert alice.get("/office/export/merchants.xlsx").status_code == 404
     assert alice.get("/office/export/persons.pdf").status_code == 404
+
+
+def test_person_list_links_to_export_with_the_same_filters(client, world):
+    client.force_login(world.alice)
+    body = client.get("/office/persons/", {"q": "张"}).content.decode()
+    assert "/office/export/persons.xlsx?q=%E5%BC%A0" in body
+
+
+def test_list_has_no_export_link_for_roles_without_export(client, world):
+    client.force_login(world.grace)
+    body = client.get("/office/persons/").content.decode()
+    assert "/office/export/" not in body

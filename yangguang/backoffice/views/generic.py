@@ -150,6 +150,8 @@ class ObjectListView(RegistryView):
     filter_form_class: ClassVar[type[RegistryFilterForm]]
     table_template: ClassVar[str]
     template_name: ClassVar[str] = "backoffice/registry/list.html"
+    # The kind name of `backoffice:export` for lists that can be exported (persons, households, dwellings).
+    export_kind: ClassVar[str | None] = None
 
     def for_display(self, queryset: ScopedQuerySet[Any]) -> models.QuerySet[Any]:
         """Add what the table shows (select_related, prefetch_related, annotations) after the filters."""
@@ -171,6 +173,7 @@ class ObjectListView(RegistryView):
             "object_list": page.object_list,
             "table_template": self.table_template,
             "add_url": reverse(self.url_name("add")) if has_capability(user, Cap.EDIT_REGISTRY) else None,
+            "export_kind": self.export_kind if has_capability(user, Cap.EXPORT_REGISTRY) else None,
         }
         return render(request, self.template_name, context)
 

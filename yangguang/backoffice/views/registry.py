@@ -344,6 +344,7 @@ class DwellingMixin(generic.RegistryView):
 
 
 class DwellingList(DwellingMixin, generic.ObjectListView):
+    export_kind = "dwellings"
     filter_form_class = forms.DwellingFilterForm
     table_template = "backoffice/registry/tables/dwelling.html"
 
@@ -400,6 +401,7 @@ class HouseholdMixin(generic.RegistryView):
 
 
 class HouseholdList(HouseholdMixin, generic.ObjectListView):
+    export_kind = "households"
     filter_form_class = forms.HouseholdFilterForm
     table_template = "backoffice/registry/tables/household.html"
 
@@ -478,6 +480,7 @@ class PersonMixin(generic.RegistryView):
 
 
 class PersonList(PersonMixin, generic.ObjectListView):
+    export_kind = "persons"
     filter_form_class = forms.PersonFilterForm
     table_template = "backoffice/registry/tables/person.html"
 
