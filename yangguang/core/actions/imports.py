@@ -58,7 +58,7 @@ from yangguang.core.models import (
 from yangguang.core.permissions import Cap, has_capability
 from yangguang.core.sealing import blind_index, keyring, seal
 from yangguang.core.tabular import Cell, Table, TabularError
-from yangguang.lib import idnumber
+from yangguang.lib import idnumber, phone
 from yangguang.lib.masking import mask
 
 if TYPE_CHECKING:
@@ -187,9 +187,6 @@ RELATION_WORDS: Final = {
 _RELATION_LOOKUP: Final = {word: relation for relation, words in RELATION_WORDS.items() for word in words}
 
 _TAG_SPLIT: Final = re.compile(r"[,，、;；\s]+")
-_PHONE_JUNK: Final = re.compile(r"[\s\-()（）]")
-_MOBILE: Final = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-_LANDLINE: Final = re.compile(r"^(0(?:10|2\d|[3-9]\d{2}))(\d{7,8})$")
 _SPACES: Final = re.compile(r"\s+")
 
 
@@ -233,15 +230,9 @@ class _Row:
 
 
 def normalize_phone(value: Cell) -> str:
-    """A mobile number as 11 digits, a landline as "area-number". Raises ValueError otherwise."""
-    text = _PHONE_JUNK.sub("", unicodedata.normalize("NFKC", tabular.cell_text(value)))
-    mobile = _MOBILE.match(text)
-    if mobile:
-        return mobile.group(1)
-    landline = _LANDLINE.match(text)
-    if landline:
-        return f"{landline.group(1)}-{landline.group(2)}"
-    raise ValueError(text)
+    """A mobile number as 11 digits, a landline as "area-number" (the platform's one normaliser).
+    Raises ValueError (PhoneError) otherwise."""
+    return phone.normalize_phone(tabular.cell_text(value))
 
 
 def _id_text(value: Cell) -> str:
