@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from yangguang.api.urls import open311_urls
 from yangguang.core.views import healthz
 
 urlpatterns = [
@@ -9,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("office/", include("yangguang.backoffice.urls")),
     path("api/", include("yangguang.api.urls")),
+    path("open311/v2/", include(open311_urls)),
     path("", include("yangguang.portal.urls")),
 ]

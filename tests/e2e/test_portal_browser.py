@@ -9,7 +9,8 @@ def test_portal_index_on_a_phone_is_accessible(
     world: Any, base_url: str, phone_page: Any, assert_accessible: Any
 ) -> None:
     phone_page.goto("/")
-    assert phone_page.locator("h1").inner_text() == "辖区社区"
+    assert phone_page.locator("h1").inner_text() == "居民服务"
+    assert phone_page.get_by_role("heading", name="辖区社区").is_visible()
     assert "阳光社区" in phone_page.locator("main").inner_text()
     assert "张三丰" not in phone_page.content()
     # Phone-first: nothing wider than the screen.

@@ -2,7 +2,9 @@
 
 Every error answers `{"detail": "<中文说明>"}` (validation errors add `errors`, one entry per problem), with
 401 for missing or bad credentials, 404 for anything the caller may not see (never 403, which would confirm
-that the record exists), and 422 for bad parameters. OpenAPI: /api/v1/openapi.json, docs: /api/v1/docs.
+that the record exists), 403 for an action on a record the caller may see but not change, 409 for a case
+step its current state does not allow, and 422 for bad parameters or data an action refused.
+OpenAPI: /api/v1/openapi.json, docs: /api/v1/docs.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from yangguang.api.auth import API_AUTH, NotAuthenticated
+from yangguang.api.cases import router as cases_router
 from yangguang.api.registry import router as registry_router
 
 logger = logging.getLogger(__name__)
@@ -44,6 +47,7 @@ api = NinjaAPI(
     ),
 )
 api.add_router("", registry_router)
+api.add_router("", cases_router)
 
 
 # --- errors: one JSON shape, Chinese messages ---------------------------------------------------------------

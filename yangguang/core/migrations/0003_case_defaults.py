@@ -42,7 +42,12 @@ def seed(apps, schema_editor):
     for position, (code, name, ownership, kind) in enumerate(CATEGORIES):
         CaseCategory.objects.get_or_create(
             code=code,
-            defaults={"name": name, "default_ownership": ownership, "default_kind": kind, "position": position},
+            defaults={
+                "name": name,
+                "default_ownership": ownership,
+                "default_kind": kind,
+                "position": position,
+            },
         )
     for kind, urgency, workdays, hours in LIMITS:
         SlaPolicy.objects.get_or_create(
