@@ -575,3 +575,13 @@ def test_georeport_client_reads_services_and_requests(georeport_client, live_ser
     only_peace = jurisdiction.get_service_requests()
     only_peace = only_peace if isinstance(only_peace, list) else [only_peace]
     assert [r["service_request_id"] for r in only_peace] == [scene.peace.number]
+
+
+def test_posted_coordinates_are_kept_and_returned(client, scene):
+    response = post(client, **submission(scene, lat="28.194100", long="112.982300"))
+    assert response.status_code == 200, response.content
+    number = response.json()[0]["service_request_id"]
+    case = Case.objects.get(number=number)
+    assert (float(case.latitude), float(case.longitude)) == (28.1941, 112.9823)
+    [row] = get_json(client, f"/requests/{number}.json").json()
+    assert (row["lat"], row["long"]) == (28.1941, 112.9823)

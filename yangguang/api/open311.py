@@ -543,6 +543,8 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         channel=Channel.OPEN311,
         building=building,
         location_text=_location_text(address, coordinates),
+        latitude=coordinates[0] if coordinates else None,
+        longitude=coordinates[1] if coordinates else None,
         reporter_name=_reporter_name(_param(request, "first_name"), _param(request, "last_name")),
         reporter_phone=_param(request, "phone"),
         reporter_email=email,

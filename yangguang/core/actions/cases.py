@@ -13,6 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -79,6 +80,8 @@ class CaseInput:
     compound: Compound | None = None
     building: Building | None = None
     location_text: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
     reporter_name: str = ""
     reporter_phone: str = ""
     reporter_email: str = ""
@@ -188,7 +191,9 @@ def check_create_case(actor: Actor, data: CaseInput) -> Case:
         raise ValidationError({"category": _("该分类已停用，请选择其他分类。")})
     _check_location(data)
     phone = ""
-    if data.reporter_phone.strip():
+    # An anonymous report keeps no contact details at all: nobody could reach the reporter, so nothing
+    # is stored that might identify them.
+    if data.reporter_phone.strip() and not data.anonymous:
         try:
             phone = normalize_phone(data.reporter_phone)
         except PhoneError as exc:
@@ -207,6 +212,8 @@ def check_create_case(actor: Actor, data: CaseInput) -> Case:
         compound=data.compound or (data.building.compound if data.building else None),
         building=data.building,
         location_text=data.location_text.strip()[:200],
+        latitude=None if data.latitude is None else Decimal(f"{data.latitude:.6f}"),
+        longitude=None if data.longitude is None else Decimal(f"{data.longitude:.6f}"),
         reporter_name="" if data.anonymous else data.reporter_name.strip()[:50],
         reporter_email="" if data.anonymous else data.reporter_email.strip(),
         anonymous=data.anonymous,
@@ -220,7 +227,6 @@ def check_create_case(actor: Actor, data: CaseInput) -> Case:
         tracking_code=_new_tracking_code(),
     )
     if phone:
-        # An anonymous reporter may still leave a number for the outcome SMS; it is never shown to handlers.
         case.set_sealed("reporter_phone", phone)
     _check_rate_limits(data, case.reporter_phone_index)
     rule = route(data.category, data.area)
@@ -231,7 +237,7 @@ def check_create_case(actor: Actor, data: CaseInput) -> Case:
     case.number = f"YG{timezone.localdate():%Y}{case.pk:07d}"
     case.save(update_fields=["number"])
     reporter = CaseReporter(case=case, original_case=case, name=case.reporter_name, email=case.reporter_email)
-    if phone and not data.anonymous:
+    if phone:
         # Sealed afresh: a ciphertext is bound to its model and field and cannot be copied across.
         reporter.set_sealed("phone", phone)
     reporter.save()
