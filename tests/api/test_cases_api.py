@@ -313,11 +313,11 @@ def test_intake_outside_jurisdiction_is_404_and_without_intake_right_403(client,
     assert Case.objects.count() == 2
 
 
-def test_liaison_takes_cases_in_without_reading_them_afterwards(client, api):
+def test_liaison_follows_the_cases_they_took_in(client, api):
     make_user("lily", "廉情联络员小李", Role.LIAISON, api.world.sunshine)
     response = api.post_json(client, "lily", "/cases", intake_body(api.world, channel="liaison"))
     assert response.status_code == 201
-    assert api.get(client, "lily", f"/cases/{response.json()['id']}").status_code == 404
+    assert api.get(client, "lily", f"/cases/{response.json()['id']}").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -404,3 +404,19 @@ def test_triage_recomputes_deadline_and_records_event(world):
     assert case.events.filter(kind="triage").exists()
     with pytest.raises(ValidationError):
         cases.do_triage(world.alice, case, title="改标题")
+
+
+def test_handler_cannot_rate_their_own_case(world):
+    case = dispatched(world)
+    with pytest.raises(PermissionDenied):
+        cases.check_transition_permission(world.grace, case, "rate_satisfied")
+    cases.check_transition_permission(world.alice, case, "rate_satisfied")
+
+
+def test_general_time_limit_rows_apply(world):
+    from yangguang.core.actions import sla
+    from yangguang.core.models import SlaPolicy
+
+    SlaPolicy.objects.filter(kind="help", urgency="normal", category__isnull=True).update(workdays=3)
+    limits = sla.limits_for("help", "normal", CaseCategory.objects.get(code="sanitation").pk, world.grid)
+    assert limits.workdays == 3

@@ -552,6 +552,11 @@ def check_transition_permission(user: AbstractBaseUser | AnonymousUser, case: Ca
             return
         raise PermissionDenied(_("只有承办人可以执行该操作。"))
     if name in {"rate_satisfied", "rate_unsatisfied", "reopen"}:
+        # A handler never records the call-back rating of their own work.
+        if case.handler_id is not None and case.handler_id == user.pk:
+            raise PermissionDenied(_("承办人不能为自己办理的诉求记录回访评价。"))
+        if case.unit_id is not None and case.unit.members.filter(pk=user.pk).exists():  # type: ignore[union-attr]
+            raise PermissionDenied(_("承办单位人员不能为本单位办理的诉求记录回访评价。"))
         if has_capability(user, Cap.INTAKE_CASES, case.area):
             return
         raise PermissionDenied(_("回访评价由受理人员记录。"))

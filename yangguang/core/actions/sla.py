@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.db.models import Q
 from django.utils import timezone
 
 from yangguang.core.models import Area, CalendarOverride, CaseKind, SlaPolicy, Urgency
@@ -54,8 +55,10 @@ def limits_for(kind: str, urgency: str, category_id: int | None, area: Area) -> 
     and a rule for its category beats one for any category."""
     today = timezone.localdate()
     ancestors = area.ancestor_ids()
+    # A rule without category applies to every category (SQL's IN never matches NULL, hence the Q).
+    any_category = Q(category__isnull=True)
     candidates = SlaPolicy.objects.filter(kind=kind, urgency=urgency, effective_from__lte=today).filter(
-        category_id__in=[category_id, None] if category_id else [None]
+        (Q(category_id=category_id) | any_category) if category_id else any_category
     )
     best: SlaPolicy | None = None
     best_score: tuple[int, int, datetime.date] | None = None

@@ -228,15 +228,22 @@ CLOSED_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.SATISFIED, CaseStatus
 class CaseQuerySet(ScopedQuerySet["Case"]):
     def visible_to(
         self, user: AbstractBaseUser | AnonymousUser, capability: str = "view_cases"
-    ) -> ScopedQuerySet[Case]:
+    ) -> CaseQuerySet:
         """Cases in the user's jurisdiction, plus those they handle personally or through their unit
-        (a property company's staff see their own cases without any area role)."""
+        (a property company's staff see their own cases without any area role), plus those they took in
+        (a liaison who relayed a complaint can follow it)."""
         from yangguang.core.permissions import jurisdiction_paths
 
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        condition = Q(handler_id=user.pk) | Q(
-            unit_id__in=HandlingUnit.members.through.objects.filter(user_id=user.pk).values("handlingunit_id")
+        condition = (
+            Q(handler_id=user.pk)
+            | Q(intake_by_id=user.pk)
+            | Q(
+                unit_id__in=HandlingUnit.members.through.objects.filter(user_id=user.pk).values(
+                    "handlingunit_id"
+                )
+            )
         )
         for path in jurisdiction_paths(user, capability):
             condition |= Q(area__path__startswith=path)
