@@ -60,6 +60,11 @@ trap 'exit 143' TERM
 PIDS+=($!)
 echo "[run] background worker started (pid $!)"
 
+# Deadline reminders, 督办 escalation and notification retries every five minutes.
+"$PY" manage.py sla_checks --every 300 &
+PIDS+=($!)
+echo "[run] SLA checks started (pid $!, every 300 s)"
+
 echo "[run] serving on http://$ADDR/ (Ctrl-C stops the server and the worker)"
 "$PY" manage.py runserver "$ADDR" &
 SERVER_PID=$!
