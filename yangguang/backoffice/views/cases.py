@@ -48,7 +48,7 @@ from yangguang.core.models import (
     HandlingUnit,
     Notification,
 )
-from yangguang.core.models.cases import CLOSED_STATUSES, OPEN_STATUSES, CaseQuerySet
+from yangguang.core.models.cases import OPEN_STATUSES, CaseQuerySet
 from yangguang.core.permissions import Cap, has_capability, jurisdiction_paths
 from yangguang.lib.workdays import WorkCalendar
 
@@ -66,7 +66,7 @@ DETAIL_TEMPLATE = "backoffice/cases/detail.html"
 
 def visible_cases(user: User) -> CaseQuerySet:
     """The cases `user` may see (jurisdiction, or their own as handler or unit member)."""
-    return cast(CaseQuerySet, Case.objects.visible_to(user, Cap.VIEW_CASES))
+    return Case.objects.visible_to(user, Cap.VIEW_CASES)
 
 
 def user_pk(user: User) -> int:
@@ -631,53 +631,9 @@ def _inbox_return(request: HttpRequest) -> str:
 # --- metrics ---------------------------------------------------------------------------------------------
 
 
-def _metric_counts() -> dict[str, Any]:
-    """The counts behind `CaseQuerySet.metrics`, for grouped queries (values().annotate()).
-
-    They must stay the same as the model method's; `test_case_metrics` checks each group against
-    `.metrics()` on that group's cases. (Core should offer them itself, as `metrics_by(key)`.)
-    """
-    closed = Q(status__in=CLOSED_STATUSES) | Q(closed_at__isnull=False)
-    return {
-        "total": Count("id"),
-        "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        "dispatched": Count("id", filter=Q(sign_due_at__isnull=False)),
-        "signed_on_time": Count("id", filter=Q(signed_at__isnull=False, signed_at__lte=F("sign_due_at"))),
-        "closed": Count("id", filter=closed),
-        "closed_on_time": Count("id", filter=closed & Q(closed_at__lte=F("due_at"))),
-        "rated": Count("id", filter=Q(satisfaction__isnull=False)),
-        "satisfied": Count("id", filter=Q(satisfaction__gte=3)),
-        "redone": Count("id", filter=Q(redo_count__gt=0)),
-        "ever_closed": Count("id", filter=closed | Q(redo_count__gt=0)),
-    }
-
-
-def _rates(row: dict[str, Any]) -> dict[str, float | int | None]:
-    def rate(numerator: str, denominator: str) -> float | None:
-        return row[numerator] / row[denominator] if row[denominator] else None
-
-    return {
-        "total": row["total"],
-        "open": row["open"],
-        "closed": row["closed"],
-        "response_rate": rate("signed_on_time", "dispatched"),
-        "on_time_rate": rate("closed_on_time", "closed"),
-        "resolution_rate": rate("closed", "total"),
-        "satisfaction_rate": rate("satisfied", "rated"),
-        "redo_rate": rate("redone", "ever_closed"),
-    }
-
-
 def grouped_metrics(queryset: QuerySet[Case], key: Any) -> dict[Any, dict[str, float | int | None]]:
-    """`.metrics()` per value of `key` (a field name or an expression), in one aggregate query."""
-    rows = (
-        queryset.exclude(status=CaseStatus.MERGED)
-        .annotate(group=key)
-        .values("group")
-        .annotate(**_metric_counts())
-        .order_by()
-    )
-    return {row["group"]: _rates(row) for row in rows}
+    """`.metrics()` per value of `key`, in one aggregate query (see CaseQuerySet.metrics_by)."""
+    return cast(CaseQuerySet, queryset).metrics_by(key)
 
 
 def community_key() -> Switch:

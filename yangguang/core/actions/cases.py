@@ -555,7 +555,7 @@ def check_transition_permission(user: AbstractBaseUser | AnonymousUser, case: Ca
         # A handler never records the call-back rating of their own work.
         if case.handler_id is not None and case.handler_id == user.pk:
             raise PermissionDenied(_("承办人不能为自己办理的诉求记录回访评价。"))
-        if case.unit_id is not None and case.unit.members.filter(pk=user.pk).exists():  # type: ignore[union-attr]
+        if case.unit_id is not None and case.unit.members.filter(id=user.pk or 0).exists():  # type: ignore[union-attr]
             raise PermissionDenied(_("承办单位人员不能为本单位办理的诉求记录回访评价。"))
         if has_capability(user, Cap.INTAKE_CASES, case.area):
             return
