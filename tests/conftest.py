@@ -12,6 +12,7 @@ Two communities side by side, so every protected page and endpoint can be checke
 from __future__ import annotations
 
 import datetime
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,8 +81,18 @@ def make_person(area: Area, dwelling: Dwelling | None, name: str, id_number: str
     return person
 
 
+def ensure_case_defaults() -> None:
+    """Re-create the categories and time limits the data migration seeds: a transactional (browser) test
+    flushes every table afterwards, so later tests in the same process would otherwise find none."""
+    from django.apps import apps
+
+    seeding = importlib.import_module("yangguang.core.migrations.0003_case_defaults")
+    seeding.seed(apps, None)
+
+
 @pytest.fixture
 def world(db: None) -> World:
+    ensure_case_defaults()
     district = registry.do_create_area(None, parent=None, kind="district", name="示范区", code="430102")
     street = registry.do_create_area(None, parent=district, kind="street", name="东风街道")
     street2 = registry.do_create_area(None, parent=district, kind="street", name="西湖街道")
