@@ -103,7 +103,7 @@ def test_with_the_requirement_off_dave_goes_straight_in_and_the_demo_banner_says
 def test_demo_banner_says_the_requirement_is_on_when_it_is(client, world, settings, require_2fa):
     settings.DEMO_MODE = True
     client.force_login(world.alice)
-    assert "双因素认证要求已开启" in client.get(HOME).content.decode()
+    assert "区级和街道角色须使用双因素认证" in client.get(HOME).content.decode()
 
 
 # --- enrolment -----------------------------------------------------------------------------------------

@@ -69,7 +69,9 @@ def parse_po(path: Path) -> list[Entry]:
 
 @pytest.fixture(scope="module")
 def catalogue() -> list[Entry]:
-    assert PO_FILE.exists(), f"{PO_FILE} is missing: run manage.py makemessages -l en (see docs/translating.md)"
+    assert PO_FILE.exists(), (
+        f"{PO_FILE} is missing: run manage.py makemessages -l en (see docs/translating.md)"
+    )
     return parse_po(PO_FILE)
 
 
@@ -91,8 +93,12 @@ def test_no_untranslated_entries(catalogue):
 
 
 def test_no_fuzzy_entries(catalogue):
-    fuzzy = [f"line {entry.line}: {entry.msgid or '(header)'}" for entry in catalogue if "fuzzy" in entry.flags]
-    assert not fuzzy, "fuzzy entries in django.po (check the translation, then remove the flag):\n" + "\n".join(fuzzy)
+    fuzzy = [
+        f"line {entry.line}: {entry.msgid or '(header)'}" for entry in catalogue if "fuzzy" in entry.flags
+    ]
+    assert not fuzzy, (
+        "fuzzy entries in django.po (check the translation, then remove the flag):\n" + "\n".join(fuzzy)
+    )
 
 
 def test_translations_keep_placeholders(catalogue):
@@ -114,7 +120,8 @@ def test_msgids_are_chinese(catalogue):
     latin_only = [
         f"line {entry.line}: {entry.msgid}"
         for entry in _messages(catalogue)
-        if entry.msgid not in allowed and not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", entry.msgid)
+        if entry.msgid not in allowed
+        and not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", entry.msgid)
     ]
     assert not latin_only, "msgids without any Chinese text:\n" + "\n".join(latin_only)
 
