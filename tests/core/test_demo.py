@@ -1,7 +1,9 @@
-"""The demo district (`manage.py seed_demo`) and its logins (`manage.py demo_logins`).
+"""The demo district (`manage.py seed_demo`), its cases and its logins (`manage.py demo_logins`).
 
 The district is seeded once for the module at a small scale, inside a transaction rolled back at the end;
 each test runs in a savepoint of it. The same fixture seeds twice more (rolled back) to check determinism.
+The case tests replay every demo case's timeline against the lifecycle table and check each field the
+actions keep against it, so the bulk-written cases are cases the actions could have produced.
 """
 
 from __future__ import annotations
@@ -20,31 +22,44 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Count, F
 from django.test import override_settings
+from django.utils import timezone
 
 from yangguang.core import demo
-from yangguang.core.actions import registry
+from yangguang.core.actions import cases, registry, sla
+from yangguang.core.actions.cases import _TRACKING_ALPHABET
+from yangguang.core.actions.escalation import run_sla_checks
 from yangguang.core.models import (
+    TRANSITIONS,
     Area,
     AreaKind,
     AuditEntry,
     Building,
+    Case,
+    CaseCategory,
+    CaseEvent,
+    CaseReporter,
+    CaseStatus,
     Compound,
     CompoundKind,
     Dwelling,
+    HandlingUnit,
     Household,
     HouseholdMembership,
     Merchant,
+    Notification,
     Person,
     Relation,
     Residence,
     ResidenceStatus,
     RoleAssignment,
+    RoutingRule,
     Tag,
 )
+from yangguang.core.models.cases import CLOSED_STATUSES, OPEN_STATUSES
 from yangguang.core.permissions import Role
 from yangguang.lib import idnumber
 
-SCALE = 0.02  # about 600 residents
+SCALE = 0.05  # about 1,500 residents, 60 cases
 SEED = 7
 
 
@@ -65,10 +80,29 @@ def _fingerprint() -> dict[str, Any]:
         "compounds": list(Compound.objects.order_by("pk").values_list("name", "kind", "property_company")),
         "merchants": list(Merchant.objects.order_by("pk").values_list("name", "credit_code")),
         "users": list(User.objects.order_by("username").values_list("username", "first_name")),
+        "cases": list(
+            Case.objects.order_by("pk").values_list(
+                "number", "tracking_code", "title", "status", "reporter_name", "unit__name", "satisfaction"
+            )
+        ),
+        "events": list(
+            CaseEvent.objects.order_by("case_id", "at", "pk").values_list("case_id", "kind", "at")
+        ),
         "counts": [
             m.objects.count()
-            for m in (Building, Dwelling, Household, HouseholdMembership, Residence, Merchant)
-        ],
+            for m in (
+                Building,
+                Dwelling,
+                Household,
+                HouseholdMembership,
+                Residence,
+                Merchant,
+                HandlingUnit,
+                RoutingRule,
+                CaseReporter,
+                Notification,
+            )
+        ],  # fmt: skip
     }
 
 
@@ -261,6 +295,304 @@ def test_one_audit_entry_summarises_the_seeding(seeded):
     assert entry.action == "import"
     assert entry.changes["persons"] == [None, Person.objects.count()]
     assert not AuditEntry.objects.filter(target_type__in=["person", "household", "dwelling"]).exists()
+
+
+# --- cases
+
+RUNNING = {CaseStatus.SIGNED, CaseStatus.IN_PROGRESS}
+JOB_EVENTS = {"reminder", "escalate"}
+
+
+def _as_of() -> datetime.datetime:
+    """The demo's reference moment: midnight at the start of the day of seeding."""
+    return datetime.datetime.combine(timezone.localdate(), datetime.time(0), tzinfo=sla.calendar().tz)
+
+
+def _timelines() -> list[tuple[Case, list[CaseEvent]]]:
+    by_case: dict[int, list[CaseEvent]] = {}
+    for event in CaseEvent.objects.order_by("at", "pk"):
+        by_case.setdefault(event.case_id, []).append(event)
+    return [(case, by_case.get(case.pk, [])) for case in Case.objects.select_related("area").order_by("pk")]
+
+
+def _last(events: list[CaseEvent], *kinds: str) -> CaseEvent | None:
+    found = [e for e in events if e.kind in kinds]
+    return found[-1] if found else None
+
+
+def _since_last_reopen(events: list[CaseEvent]) -> list[CaseEvent]:
+    kinds = [e.kind for e in events]
+    if "reopen" not in kinds:
+        return events
+    return events[len(kinds) - kinds[::-1].index("reopen") :]
+
+
+def test_about_one_case_per_25_residents_over_the_last_twelve_months(seeded):
+    expected = Person.objects.count() / 25
+    total = Case.objects.count()
+    assert expected * 0.9 < total < expected * 1.2 + 15  # + merged duplicates and the demo users' cases
+    as_of = _as_of()
+    first = Case.objects.order_by("created_at").first()
+    assert first is not None and first.created_at >= as_of - datetime.timedelta(days=366)
+    months = {
+        timezone.localtime(c).strftime("%Y-%m") for c in Case.objects.values_list("created_at", flat=True)
+    }
+    assert len(months) >= 10
+    assert len(set(Case.objects.values_list("category_id", flat=True))) >= 9
+    assert len(set(Case.objects.values_list("channel", flat=True))) >= 4
+    assert {"inquiry", "help", "complaint", "report"} <= set(Case.objects.values_list("kind", flat=True))
+
+
+def test_units_per_community_and_street_and_rules_for_most_categories(seeded):
+    for community in Area.objects.communities():
+        names = set(HandlingUnit.objects.filter(area=community).values_list("name", flat=True))
+        assert {
+            f"{community.name}{short}" for short in ("环卫组", "网格服务队", "综合服务站", "人民调解委员会")
+        } <= names
+        for company in Compound.objects.filter(area=community, kind=CompoundKind.COMMERCIAL).values_list(
+            "property_company", flat=True
+        ):
+            assert HandlingUnit.objects.get(area=community, name=company).kind == HandlingUnit.Kind.PROPERTY
+    for street in Area.objects.filter(kind=AreaKind.STREET):
+        assert HandlingUnit.objects.filter(area=street, name=f"{street.name}城管中队").exists()
+    routed = set(RoutingRule.objects.values_list("category__code", flat=True))
+    assert len(routed) >= 10 and "property" not in routed
+    assert CaseCategory.objects.filter(active=True).count() - len(routed) <= 2
+
+
+def test_cases_are_dispatched_where_the_routing_rules_say(seeded):
+    for case, events in _timelines():
+        rule = cases.route(case.category, case.area)
+        dispatches = [e for e in events if e.kind == "dispatch"]
+        if rule is None:
+            assert not any(e.note == "按分派规则自动派单。" for e in dispatches), case.number
+            continue
+        assert dispatches and dispatches[0].at == case.created_at + datetime.timedelta(seconds=1)
+        if case.return_count == 0 and case.unit_id is not None:
+            assert case.unit_id == rule.unit_id, case.number
+            assert case.handler_id == rule.handler_id
+
+
+def test_timelines_follow_the_lifecycle_table(seeded):
+    for case, events in _timelines():
+        first, *rest = events
+        assert (first.kind, first.from_status, first.to_status) == ("received", "", CaseStatus.RECEIVED)
+        assert first.at == case.created_at
+        status = CaseStatus.RECEIVED
+        for event in rest:
+            if event.kind in JOB_EVENTS:
+                # The SLA job reminds and escalates only while the clock runs, and changes no status.
+                assert event.from_status == event.to_status == status and status in RUNNING, case.number
+                continue
+            sources, target = TRANSITIONS[event.kind]
+            assert event.from_status == status and status in sources, (case.number, event.kind, status)
+            assert event.to_status == target
+            status = target
+        assert status == case.status, case.number
+        assert case.updated_at == events[-1].at
+
+
+def test_case_fields_agree_with_the_timeline(seeded):
+    cal = sla.calendar()
+    for case, events in _timelines():
+        limits = sla.limits_for(case.kind, case.urgency, case.category_id, case.area)
+        dispatch, returned = _last(events, "dispatch"), _last(events, "return")
+        if dispatch is None or (returned is not None and returned.at > dispatch.at):
+            assert case.dispatched_at is None
+        else:
+            assert case.dispatched_at == dispatch.at
+        sign_due = cal.add_work_hours(dispatch.at, limits.sign_within_hours) if dispatch else None
+        assert case.sign_due_at == sign_due
+        sign = _last(events, "sign")
+        assert case.signed_at == (sign.at if sign else None)
+        reopen = _last(events, "reopen")
+        if sign is None:
+            assert case.due_at is None
+        elif reopen is not None:
+            assert case.due_at == sla.deadline(reopen.at, limits)  # 重办: a fresh deadline
+        else:
+            due = sla.deadline(sign.at, limits)  # the clock starts at signing
+            wait, resume = _last(events, "wait"), _last(events, "resume")
+            if wait is not None and resume is not None:
+                due = cal.add_work_hours(due, cal.working_seconds_between(wait.at, resume.at) / 3600)
+            assert case.due_at == due, case.number
+        current = _since_last_reopen(events)
+        reply, close = _last(current, "reply"), _last(current, "close")
+        assert case.replied_at == (reply.at if reply else None), case.number
+        assert case.closed_at == (close.at if close else None), case.number
+        if close is not None:
+            assert reply is not None and reply.at < close.at  # closed cases were answered first
+        rated = _last(events, "rate_satisfied", "rate_unsatisfied")
+        assert (case.satisfaction is not None) == (rated is not None)
+        if case.status == CaseStatus.SATISFIED:
+            assert case.satisfaction is not None and case.satisfaction >= 3
+        assert case.redo_count == sum(e.kind == "reopen" for e in events)
+        assert case.return_count == sum(e.kind == "return" for e in events)
+        reminder, escalation = _last(current, "reminder"), _last(current, "escalate")
+        assert case.reminded_at == (reminder.at if reminder else None)
+        assert case.escalated_at == (escalation.at if escalation else None)
+        if case.escalated_at is not None:
+            assert case.due_at is not None
+            assert case.escalated_at >= cal.clock_start(case.due_at + datetime.timedelta(seconds=1))
+        assert (case.paused_at is not None) == (case.status == CaseStatus.WAITING)
+        assert (case.merged_into_id is not None) == (case.status == CaseStatus.MERGED)
+        assert (case.closed_at is not None) == (case.status in CLOSED_STATUSES)
+
+
+def test_staff_steps_are_taken_by_people_allowed_to_take_them(seeded):
+    # The demo users act as the permission rules allow; nobody rates the work of their own unit.
+    demo_users = {u.pk: u for u in User.objects.filter(username__in=demo.DEMO_USERNAMES)}
+    members = set(HandlingUnit.members.through.objects.values_list("handlingunit_id", "user_id"))
+    checked = 0
+    for event in CaseEvent.objects.exclude(actor=None).select_related("case__area", "case__unit"):
+        user, case = demo_users[event.actor_id], event.case
+        assert event.actor_label == user.first_name
+        if event.kind in {"rate_satisfied", "rate_unsatisfied", "reopen"}:
+            assert case.handler_id != user.pk
+            assert (case.unit_id, user.pk) not in members
+            cases.check_transition_permission(user, case, event.kind)
+            checked += 1
+        elif event.kind in {"dispatch", "close", "merge", "reject"} and event.note != "按分派规则自动派单。":
+            cases.check_transition_permission(user, case, event.kind)
+            checked += 1
+    assert checked
+
+
+def test_nothing_happened_after_midnight_before_the_day_of_seeding(seeded):
+    as_of = _as_of()
+    assert not CaseEvent.objects.filter(at__gte=as_of).exists()
+    assert not Case.objects.filter(updated_at__gte=as_of).exists()
+    assert not Notification.objects.filter(created_at__gte=as_of).exists()
+
+
+def test_the_sla_job_finds_nothing_the_demo_left_undone(seeded):
+    # Reminders and 督办 were written where the job would have written them, so running it at the
+    # reference moment changes nothing.
+    run = run_sla_checks(_as_of())
+    assert (run.reminded, run.escalated) == (0, 0)
+
+
+def test_a_realistic_mix_of_statuses(seeded):
+    total = Case.objects.count()
+    statuses = Counter(Case.objects.values_list("status", flat=True))
+    assert statuses[CaseStatus.SATISFIED] + statuses[CaseStatus.CLOSED] > total * 0.6
+    scores = Counter(Case.objects.exclude(satisfaction=None).values_list("satisfaction", flat=True))
+    assert scores[4] + scores[5] > sum(scores.values()) * 0.7
+    assert Case.objects.filter(status__in=OPEN_STATUSES).exists()
+    assert statuses[CaseStatus.MERGED] >= 1
+    assert statuses[CaseStatus.RECEIVED] >= 1  # waiting to be dispatched
+    overdue = Case.objects.overdue(_as_of())
+    assert overdue.filter(escalated_at__isnull=False).exists()
+    m = Case.objects.metrics()
+    assert m["response_rate"] is not None and m["response_rate"] > 0.7
+    assert m["satisfaction_rate"] is not None and m["satisfaction_rate"] > 0.8
+
+
+def test_merged_duplicates_went_into_an_open_case_and_took_their_reporter_along(seeded):
+    merged = Case.objects.filter(status=CaseStatus.MERGED).select_related("merged_into")
+    assert merged.exists()
+    for dup in merged:
+        target = dup.merged_into
+        assert target is not None and target.merged_into_id is None
+        merge = dup.events.get(kind="merge")
+        assert merge.data == {"target": target.number} and target.number in merge.note
+        assert target.created_at < merge.at
+        first_close = target.events.filter(kind__in=["close", "reject"]).order_by("at").first()
+        assert first_close is None or merge.at < first_close.at  # the target was still open
+        assert (dup.compound_id, dup.building_id, dup.category_id) == (
+            target.compound_id,
+            target.building_id,
+            target.category_id,
+        )
+        assert CaseReporter.objects.get(original_case=dup).case_id == target.pk
+
+
+def test_every_case_has_its_reporter_with_a_sealed_phone(seeded):
+    reporters = {r.original_case_id: r for r in CaseReporter.objects.all()}
+    assert len(reporters) == CaseReporter.objects.count() == Case.objects.count()
+    for case in Case.objects.all():
+        reporter = reporters[case.pk]
+        assert reporter.case_id == (case.merged_into_id or case.pk)
+        assert reporter.name == case.reporter_name
+        if case.anonymous:  # no contact details at all
+            assert case.reporter_name == "" and case.reporter_phone_enc == "" and reporter.phone_enc == ""
+        elif case.reporter_phone_enc:
+            phone = case.unseal("reporter_phone")
+            assert phone[:2] in {"10", "11", "12"}
+            assert reporter.unseal("phone") == phone
+            assert case.reporter_phone_masked == phone[:3] + "****" + phone[-4:] == reporter.phone_masked
+
+
+def test_numbers_and_tracking_codes_are_unique_and_well_formed(seeded):
+    rows = list(Case.objects.order_by("pk").values_list("pk", "number", "tracking_code", "created_at"))
+    for pk, number, code, created_at in rows:
+        assert number == f"YG{timezone.localtime(created_at).year}{pk:07d}"
+        assert len(code) == 10 and set(code) <= set(_TRACKING_ALPHABET)
+    assert [r[3] for r in rows] == sorted(r[3] for r in rows)  # numbered in the order they came in
+    assert len({r[2] for r in rows}) == len(rows)
+
+
+def test_cases_sit_where_their_place_is(seeded):
+    for case in Case.objects.select_related("area", "building__area", "compound__area"):
+        assert case.area.kind == AreaKind.GRID or case.area.is_community
+        if case.building is not None:
+            assert case.building.area.path.startswith(case.area.path)
+            assert case.compound_id == case.building.compound_id
+        elif case.compound is not None:
+            assert case.compound.area.path.startswith(case.area.path)
+
+
+def test_texts_are_filled_in(seeded):
+    texts = list(Case.objects.values_list("title", "description", "location_text"))
+    texts += list(CaseEvent.objects.values_list("note", "actor_label", "kind"))
+    texts += list(Notification.objects.values_list("subject", "body", "channel"))
+    for row in texts:
+        for text in row:
+            assert "{" not in text and "}" not in text, row
+    assert all(label for (label,) in CaseEvent.objects.values_list("actor_label"))
+
+
+def test_demo_users_find_cases_in_their_queues(seeded):
+    def user(name: str) -> User:
+        return User.objects.get(username=name)
+
+    for name in ("staff_yangguang", "staff_heping", "grid_yangguang1"):
+        worker = user(name)
+        mine = Case.objects.visible_to(worker).open().filter(handler=worker)
+        assert mine.exists(), name
+        assert Case.objects.open().filter(unit__members=worker).exists(), name
+        assert Notification.objects.filter(user=worker, channel="inbox").exists(), name
+    staff = user("staff_yangguang")
+    community = RoleAssignment.objects.get(user=staff).area
+    in_community = Case.objects.filter(area__path__startswith=community.path)
+    assert in_community.filter(status=CaseStatus.RECEIVED).exists()  # 待派单
+    assert in_community.filter(status=CaseStatus.CLOSED, satisfaction=None).exists()  # 待回访
+    assert in_community.overdue(_as_of()).exists()
+    assert HandlingUnit.objects.filter(members=user("street_discipline"), name__endswith="纪工委").exists()
+
+
+def test_one_audit_entry_counts_the_cases_too(seeded):
+    changes = AuditEntry.objects.get(target_type="demo").changes
+    assert changes["cases"] == [None, Case.objects.count()]
+    assert changes["case_events"] == [None, CaseEvent.objects.count()]
+    assert not AuditEntry.objects.filter(target_type="case").exists()
+
+
+def test_cases_created_after_seeding_get_fresh_numbers(seeded):
+    grid = Area.objects.filter(kind=AreaKind.GRID).first()
+    assert grid is not None
+    case = cases.check_create_case(
+        None,
+        cases.CaseInput(
+            area=grid,
+            category=CaseCategory.objects.get(code="sanitation"),
+            description="楼下垃圾桶满了好几天没人清运",
+            channel="portal",
+        ),
+    )
+    assert case.pk > Case.objects.exclude(pk=case.pk).order_by("-pk").values_list("pk", flat=True)[0]
+    assert case.status == CaseStatus.DISPATCHED  # routed by the demo's rule
+    assert CaseEvent.objects.filter(case=case).count() == 2
 
 
 # --- demo users

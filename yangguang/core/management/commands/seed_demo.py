@@ -35,7 +35,8 @@ def _big_sqlite_cache() -> Iterator[None]:
 class Command(BaseCommand):
     help = (
         f"Build the fictional demo district {DISTRICT_NAME}: 3 streets, 13 communities, about "
-        f"{RESIDENTS_PER_SCALE:,} residents per unit of --scale (33 ≈ 1,000,000), and a demo login for every role."
+        f"{RESIDENTS_PER_SCALE:,} residents per unit of --scale (33 ≈ 1,000,000), a year of cases (one per "
+        "25 residents), and a demo login for every role."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -72,7 +73,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"seed_demo: {DISTRICT_NAME} ready in {result.seconds:.1f} s — {counts['persons']:,} residents, "
                 f"{counts['households']:,} households, {counts['dwellings']:,} dwellings, "
-                f"{counts['compounds']:,} compounds, {counts['merchants']:,} merchants, {counts['users']} demo users. "
+                f"{counts['compounds']:,} compounds, {counts['merchants']:,} merchants, {counts['cases']:,} cases, "
+                f"{counts['users']} demo users. "
                 "Run `manage.py demo_logins` for the logins."
             )
         )

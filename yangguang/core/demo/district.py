@@ -1,24 +1,9 @@
-"""The demo district (芙蓉示范区): fictional places, people and logins for trying and benchmarking Yangguang.
-
-`seed_demo` builds one district with 3 streets, 13 communities (4 of them villages), 2–4 grids each,
-compounds of all four governance types, buildings, dwellings, households, residents, tags and merchants:
-about 30,300 residents per unit of `scale`, so `--scale 33` gives a million.
-
-Everything is fictional on purpose:
-- ID numbers are valid (GB 11643 checksum, birth date and sex encoded) but use the region code 430199,
-  which no real county has, so no demo number can be a real person's.
-- Phone numbers start with 10, 11 or 12, prefixes that are not allocated to mobile networks.
-- Names are drawn from Faker's zh_CN surname and given-name lists (surnames weighted by frequency).
+"""The demo district's places, people and merchants (`DemoDistrict`), and the run that builds everything.
 
 Only the ~50 areas and the demo users go through the ORM one by one (areas by `registry.do_create_area`).
 Per-row actions would take hours at a million residents (each runs `full_clean` and writes an audit entry),
 so the bulk rows are generated valid by construction, sealed with `sealing.seal` like the registry does,
-written in batches of 5,000 inside the one transaction, and summarised in a single audit entry. The batches
-go through `_Table` (primary keys assigned here, `executemany`) rather than `bulk_create`, which tripled
-the CPU time: see `_Table` and docs/demo.md for the measurements.
-
-The data depends only on the seed and the reference date (`today`): a given seed gives the same names,
-households and counts every time, and dates shift with the day the demo is built so that ages stay right.
+written in batches through `writer.Table` inside the one transaction, and summarised in one audit entry.
 """
 
 from __future__ import annotations
@@ -35,242 +20,63 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
-from django.core.management.color import no_style
-from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db import connection, transaction
 from django.utils import timezone
-from faker.providers.person.zh_CN import Provider as ZhNames
 
 from yangguang.core.actions import audit, registry
 from yangguang.core.models import (
     Area,
     AreaKind,
     AuditAction,
-    Building,
     Compound,
     CompoundKind,
     Dwelling,
-    Household,
-    HouseholdMembership,
     Merchant,
     Occupancy,
     Person,
     Relation,
-    Residence,
     ResidenceStatus,
     RoleAssignment,
-    Tag,
 )
-from yangguang.core.permissions import Role
 from yangguang.core.sealing import seal
 from yangguang.lib import idnumber
 
-DISTRICT_NAME = "芙蓉示范区"
-# GB/T 2260-shaped (Hunan, Changsha prefecture) but not assigned to any real county: see the module docstring.
-DISTRICT_CODE = "430199"
-DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - public on purpose: printed by demo_logins
-DEFAULT_SEED = 2026
-# 30,303 × 33 ≈ 1,000,000: scale 1 is "about 30,000 residents", scale 33 is the million-resident benchmark.
-RESIDENTS_PER_SCALE = 30_303
-# Rows per `executemany` call (and per bulk_create batch of compounds).
-BATCH_SIZE = 5_000
+from .cases import CaseGenerator
+from .layout import (
+    COMPOUND_SUFFIXES,
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    DEMO_USERS,
+    DISTRICT_CODE,
+    DISTRICT_NAME,
+    FACTORIES,
+    FAR_PLACES,
+    HUNAN_CITIES,
+    MERCHANT_CATEGORIES,
+    MERCHANT_CUM,
+    MINORITIES,
+    MINORITY_CUM,
+    PROPERTY_SUFFIXES,
+    RESIDENTS_PER_SCALE,
+    ROAD_SUFFIXES,
+    STREETS,
+    WORDS,
+    CommunityPlan,
+    cn_number,
+    ensure_tags,
+    given_name,
+    org_code_check,
+    surname,
+    uscc_check,
+)
+from .places import BuildingInfo, CommunityInfo, CompoundInfo, Login, Resident
+from .writer import BATCH_SIZE, Writer
 
 Progress = Callable[[str], None]
-
-
-# --- the district's layout ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CommunityPlan:
-    """A community or village of the demo district and its share of the residents."""
-
-    name: str
-    kind: str  # AreaKind.COMMUNITY or AreaKind.VILLAGE
-    weight: float  # share of the district's residents (relative)
-    grids: int
-
-
-@dataclass(frozen=True)
-class StreetPlan:
-    """A street (or town) of the demo district."""
-
-    name: str
-    communities: tuple[CommunityPlan, ...]
-
-
-_C, _V = AreaKind.COMMUNITY, AreaKind.VILLAGE
-STREETS: tuple[StreetPlan, ...] = (
-    StreetPlan(
-        "阳光街道",
-        (
-            CommunityPlan("阳光社区", _C, 1.2, 4),
-            CommunityPlan("和平社区", _C, 1.0, 3),
-            CommunityPlan("朝阳社区", _C, 1.0, 3),
-            CommunityPlan("建设社区", _C, 0.9, 2),
-        ),
-    ),
-    StreetPlan(
-        "东湖街道",
-        (
-            CommunityPlan("东湖社区", _C, 1.1, 3),
-            CommunityPlan("湖滨社区", _C, 1.0, 3),
-            CommunityPlan("新桥社区", _C, 0.9, 2),
-            CommunityPlan("文苑社区", _C, 0.8, 2),
-        ),
-    ),
-    StreetPlan(
-        "桃花镇",
-        (
-            CommunityPlan("桃花社区", _C, 0.8, 2),
-            CommunityPlan("梅溪村", _V, 0.5, 2),
-            CommunityPlan("杏林村", _V, 0.45, 2),
-            CommunityPlan("石桥村", _V, 0.4, 2),
-            CommunityPlan("柳塘村", _V, 0.35, 2),
-        ),
-    ),
-)
-_CN_NUMERALS = "一二三四五六七八九十"
-
-
-def cn_number(n: int) -> str:
-    """1 → 一, 12 → 十二, 23 → 二十三; from 100 on, Arabic digits (as on real signs)."""
-    if not 1 <= n <= 99:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _CN_NUMERALS[tens - 1] + "十")
-    return head + (_CN_NUMERALS[ones - 1] if ones else "")
-
-
-# --- demo users ----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    """A demo login: one user holding one role at one place of the district."""
-
-    username: str
-    role: str
-    place: str  # "district", "street" (street 1), "community" (community 1), "community2", "grid"
-
-
-DEMO_USERS: tuple[DemoUser, ...] = (
-    DemoUser("district_admin", Role.DISTRICT_ADMIN, "district"),
-    DemoUser("civil_affairs", Role.CIVIL_AFFAIRS, "district"),
-    DemoUser("street_discipline", Role.STREET_DISCIPLINE, "street"),
-    DemoUser("staff_yangguang", Role.COMMUNITY_STAFF, "community"),
-    DemoUser("staff_heping", Role.COMMUNITY_STAFF, "community2"),
-    DemoUser("committee_yangguang", Role.COMMITTEE_MEMBER, "community"),
-    DemoUser("grid_yangguang1", Role.GRID_WORKER, "grid"),
-    DemoUser("liaison_yangguang", Role.LIAISON, "community"),
-    DemoUser("volunteer_yangguang", Role.VOLUNTEER, "community"),
-    DemoUser("resident_yangguang", Role.RESIDENT, "community"),
-)
-DEMO_USERNAMES = tuple(u.username for u in DEMO_USERS)
-
-
-# --- the tag catalogue ---------------------------------------------------------------------------------
-
-# (code, name, sensitive): sensitive tags reveal health or income and are shown only to full-access roles.
-TAG_CATALOGUE: tuple[tuple[str, str, bool], ...] = (
-    ("elderly_alone", "独居老人", False),
-    ("empty_nest", "空巢老人", False),
-    ("oldest_old", "高龄老人", False),
-    ("disabled", "残疾人", True),
-    ("veteran", "退役军人", False),
-    ("party_member", "党员", False),
-    ("npc_deputy", "人大代表", False),
-    ("cppcc_member", "政协委员", False),
-    ("dibao", "低保户", True),
-    ("extreme_poverty", "特困人员", True),
-    ("left_behind_child", "留守儿童", False),
-)
-
-
-def ensure_tags() -> dict[str, int]:
-    """Create the tag catalogue where missing (by code or by name); return tag ids by code."""
-    ids: dict[str, int] = {}
-    for code, name, sensitive in TAG_CATALOGUE:
-        tag = Tag.objects.filter(code=code).first() or Tag.objects.filter(name=name).first()
-        if tag is None:
-            tag = Tag.objects.create(code=code, name=name, sensitive=sensitive)
-        ids[code] = tag.pk
-    return ids
-
-
-# --- word pools (all fictional) ------------------------------------------------------------------------
-
-_SURNAMES = tuple(ZhNames.last_names)
-_SURNAME_CUM = tuple(accumulate(ZhNames.last_names.values()))
-# Faker's given names are mostly single characters; pairs of them make the common two-character names.
-_MALE_ONE = tuple(n for n in ZhNames.first_names_male if len(n) == 1)
-_FEMALE_ONE = tuple(n for n in ZhNames.first_names_female if len(n) == 1)
-_MALE_ALL = tuple(ZhNames.first_names_male)
-_FEMALE_ALL = tuple(ZhNames.first_names_female)
-
-_WORDS = (
-    "锦绣 翠竹 金桂 银杏 梧桐 芙蓉 紫荆 丽景 明珠 华庭 怡园 书香 康宁 福临 祥和 润泽 汇景 清水 "
-    "碧波 映月 星河 晨曦 东方 南湖 北辰 西园 湘江 岳麓 橘洲 麓山 雨花 天心 望江 观澜 听涛 枫林 "
-    "松涛 兰亭 荷塘 柳岸 桃源 梅林 杏坛 石门 泉水 青山 白沙 红星 新华 建设 和平 胜利 光明 团结 "
-    "幸福 长青 丰收 先锋"
-).split()
-_ROAD_SUFFIXES = ("路", "街", "大道", "巷")
-_FACTORIES = (
-    "纺织厂 机械厂 化肥厂 棉纺厂 农机厂 印刷厂 粮食局 轴承厂 电机厂 水泥厂 制药厂 橡胶厂 "
-    "汽修厂 木材公司 食品厂 航运公司 缝纫机厂 烟花厂 陶瓷厂 玻璃厂"
-).split()
-_COMPOUND_SUFFIXES: dict[str, tuple[str, ...]] = {
-    CompoundKind.COMMERCIAL: ("花园", "苑", "华府", "名城", "家园", "雅居", "公馆", "佳园", "新城", "府"),
-    CompoundKind.AFFORDABLE: ("安置小区", "公租房小区", "安居苑", "保障房小区"),
-    CompoundKind.OLD: ("新村", "里", "小区", "巷平房区"),
-    CompoundKind.UNMANAGED: ("小区", "宿舍"),
-}
-_PROPERTY_SUFFIXES = ("物业服务有限公司", "物业管理有限公司")
-_MINORITIES = ("土家族", "苗族", "侗族", "瑶族", "回族", "壮族", "满族", "白族")
-_MINORITY_CUM = tuple(accumulate((30, 25, 15, 12, 8, 5, 3, 2)))
-_HUNAN_CITIES = (
-    "湖南省株洲市 湖南省湘潭市 湖南省衡阳市 湖南省邵阳市 湖南省岳阳市 湖南省常德市 湖南省益阳市 "
-    "湖南省郴州市 湖南省永州市 湖南省怀化市 湖南省娄底市 湖南省湘西土家族苗族自治州"
-).split()
-_FAR_PLACES = (
-    "江西省赣州市 江西省萍乡市 湖北省荆州市 湖北省咸宁市 广东省韶关市 广西壮族自治区桂林市 "
-    "贵州省铜仁市 四川省达州市 重庆市万州区 河南省信阳市 安徽省阜阳市 云南省昭通市"
-).split()
-# (category, name patterns): "{s}" is a surname, "{w}" a word from _WORDS.
-_MERCHANT_CATEGORIES: tuple[tuple[str, int, tuple[str, ...]], ...] = (
-    ("餐饮", 30, ("{s}记米粉店", "{s}记面馆", "{w}小炒", "{w}烧烤", "{s}家饺子馆", "{w}湘菜馆")),
-    ("便利店超市", 16, ("{w}便利店", "{w}生活超市", "{w}生鲜超市")),
-    ("美容美发", 9, ("{w}美发", "{w}美容院")),
-    ("药店诊所", 6, ("{w}大药房", "{s}氏诊所")),
-    ("维修服务", 7, ("{s}师傅家电维修", "{w}开锁修鞋", "{w}电动车维修")),
-    ("五金建材", 5, ("{w}五金店", "{w}建材")),
-    ("教育培训", 5, ("{w}教育", "{w}艺术培训")),
-    ("快递物流", 5, ("{w}快递驿站",)),
-    ("洗衣家政", 5, ("{w}干洗店", "{w}家政服务部")),
-    ("服装零售", 6, ("{w}服饰", "{w}鞋店")),
-    ("休闲娱乐", 4, ("{w}茶楼", "{w}棋牌室")),
-    ("农资农贸", 2, ("{w}农资店", "{s}记粮油店")),
-)
-_MERCHANT_CUM = tuple(accumulate(w for _c, w, _p in _MERCHANT_CATEGORIES))
-
-# Uniform Social Credit Codes (GB 32100) and organisation codes (GB 11714): fictional, with valid checksums.
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def org_code_check(body8: str) -> str:
-    """GB 11714 check character of an 8-character organisation code (digits and capital letters)."""
-    total = sum(int(ch, 36) * w for ch, w in zip(body8, _ORG_WEIGHTS, strict=True))
-    check = 11 - total % 11
-    return "X" if check == 10 else "0" if check == 11 else str(check)
-
-
-def uscc_check(body17: str) -> str:
-    """GB 32100 check character of the first 17 characters of a Uniform Social Credit Code."""
-    total = sum(_USCC_CHARS.index(ch) * w for ch, w in zip(body17, _USCC_WEIGHTS, strict=True))
-    return _USCC_CHARS[(31 - total % 31) % 31]
-
+# Every n-th adult with a phone is noted as a possible reporter of the cases (see places.Resident).
+REPORTER_EVERY = 8
+# A household at home: (compound, building, unit, room), for noting reporters.
+Home = tuple[CompoundInfo, BuildingInfo, str, str]
 
 # --- household composition ----------------------------------------------------------------------------
 
@@ -332,119 +138,6 @@ _TYPE_TABLES = {
 }
 
 
-# --- the bulk writer -----------------------------------------------------------------------------------
-
-
-class _Table:
-    """Rows of one table with primary keys assigned here, written with `executemany`.
-
-    Measured on the 2-core machine, `bulk_create` spent about two thirds of the seeding time preparing
-    each value through the field API (and asking SQLite to return the new ids); the generator already
-    produces database-ready values and needs the ids before writing (a household names its head, a
-    membership its household), so it assigns them itself and hands plain tuples to the driver.
-
-    Columns not given by the generator get their field default once (or "now" for auto_now fields), so a
-    field added later with a default keeps working; a field with a per-row default (say a UUID) would get
-    the same value in every row, and a unique constraint on it would fail loudly.
-
-    Taking `max(pk) + 1` is safe because nothing else writes these tables during the seeding: SQLite's
-    write lock (the transaction is IMMEDIATE) guarantees it; on PostgreSQL, seed a database nobody is using.
-    """
-
-    def __init__(self, model: type[models.Model], given: Sequence[str], now: datetime.datetime) -> None:
-        meta = model._meta
-        pk = meta.pk
-        if pk is None:  # only abstract models lack one
-            raise TypeError(f"{model} has no primary key")
-        given_fields: list[models.Field[Any, Any]] = []
-        for name in given:
-            f = meta.get_field(name)
-            if not isinstance(f, models.Field) or not f.concrete:
-                raise TypeError(f"{model.__name__}.{name} is not a column")
-            given_fields.append(f)
-        constants: list[tuple[str, Any]] = []
-        for f in meta.concrete_fields:
-            if f is pk or f in given_fields:
-                continue
-            auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-            constants.append((f.column, f.get_db_prep_save(now if auto else f.get_default(), connection)))
-        columns = [pk.column] + [f.column for f in given_fields]
-        columns += [column for column, _value in constants]
-        qn = connection.ops.quote_name
-        # Only quoted identifiers from the model's metadata are interpolated; values go as parameters.
-        table, names, params = (
-            qn(meta.db_table),
-            ", ".join(qn(c) for c in columns),
-            ", ".join(["%s"] * len(columns)),
-        )
-        self.sql = f"INSERT INTO {table} ({names}) VALUES ({params})"  # noqa: S608
-        self.model = model
-        self.constants = tuple(value for _column, value in constants)
-        self.first_pk: int = (model._base_manager.aggregate(m=Max("pk"))["m"] or 0) + 1
-        self.next_pk = self.first_pk
-        self.rows: list[tuple[Any, ...]] = []
-
-    def add(self, *values: Any) -> int:
-        """Queue one row (values in the order of `given`); return its primary key."""
-        pk = self.next_pk
-        self.next_pk = pk + 1
-        self.rows.append((pk, *values, *self.constants))
-        return pk
-
-    @property
-    def count(self) -> int:
-        """Rows added so far (written or queued)."""
-        return self.next_pk - self.first_pk
-
-    def flush(self) -> None:
-        for start in range(0, len(self.rows), BATCH_SIZE):
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, self.rows[start : start + BATCH_SIZE])
-        self.rows.clear()
-
-
-class _Writer:
-    """The bulk-loaded tables, flushed together in dependency order."""
-
-    def __init__(self, now: datetime.datetime) -> None:
-        self.buildings = _Table(Building, ("compound", "area", "name", "floors"), now)
-        self.dwellings = _Table(
-            Dwelling, ("building", "area", "unit", "room", "floor", "floor_area", "occupancy"), now
-        )
-        self.persons = _Table(
-            Person,
-            ("area", "dwelling", "name", "id_number_enc", "id_number_index", "id_number_masked", "sex",
-             "birth_date", "phone_enc", "phone_index", "phone_masked", "residence_status", "ethnicity",
-             "hukou_place"),
-            now,
-        )  # fmt: skip
-        self.households = _Table(Household, ("area", "dwelling", "number", "head"), now)
-        self.memberships = _Table(HouseholdMembership, ("household", "person", "relation", "start_date"), now)
-        self.residences = _Table(Residence, ("person", "dwelling", "start_date"), now)
-        self.tags = _Table(Person.tags.through, ("person", "tag"), now)
-        self.merchants = _Table(
-            Merchant,
-            ("area", "compound", "building", "name", "credit_code", "category", "operator_name", "phone_enc",
-             "phone_index", "phone_masked", "address"),
-            now,
-        )  # fmt: skip
-        self.tables = (
-            self.buildings, self.dwellings, self.persons, self.households, self.memberships, self.residences,
-            self.tags, self.merchants,
-        )  # fmt: skip
-
-    def flush(self) -> None:
-        for table in self.tables:
-            table.flush()
-
-    def reset_sequences(self) -> None:
-        """After explicit primary keys, PostgreSQL's sequences must be moved past them (SQLite needs nothing)."""
-        statements = connection.ops.sequence_reset_sql(no_style(), [t.model for t in self.tables])
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
-
-
 # --- the generator -------------------------------------------------------------------------------------
 
 
@@ -486,7 +179,10 @@ class DemoDistrict:
         self._deputy_candidates: list[int] = []  # per community: registered residents aged 30–70
         self._dates: dict[int, Any] = {}
         self._floor_area_field = Dwelling._meta.get_field("floor_area")
-        self._w: _Writer  # created inside the transaction, see build()
+        self._w: Writer  # created inside the transaction, see build()
+        self._communities: list[CommunityInfo] = []  # what the case generator needs to know
+        self._logins: dict[str, Login] = {}
+        self._adults_with_phone = 0
 
     # --- orchestration
 
@@ -499,11 +195,15 @@ class DemoDistrict:
             self._tags = ensure_tags()
             district, streets, communities = self._create_areas()
             self._create_users(district, streets, communities)
-            self._w = _Writer(timezone.now())
+            self._w = Writer(timezone.now())
             weights = [plan.weight for _area, plan, _grids in communities]
             targets = _apportion(total, weights)
             for (community, plan, grids), target in zip(communities, targets, strict=True):
                 self._populate_community(community, plan, grids, target)
+            CaseGenerator(
+                seed=self.seed, today=self.today, writer=self._w, counts=self.counts, progress=self.progress
+            ).generate(self._communities, self._logins)
+            self._w.flush()
             self._w.reset_sequences()
             for name in ("buildings", "dwellings", "persons", "households", "memberships", "residences",
                          "merchants"):  # fmt: skip
@@ -520,7 +220,9 @@ class DemoDistrict:
                 changes={name: [None, value] for name, value in sorted(self.counts.items())},
                 reason=f"seed_demo --scale {self.scale:g} --seed {self.seed}",
             )
-        self.progress(f"done: {self.counts['persons']:,} residents in {seconds:.1f} s")
+        self.progress(
+            f"done: {self.counts['persons']:,} residents, {self.counts['cases']:,} cases in {seconds:.1f} s"
+        )
         return DemoResult(district=district, counts=self.counts, seconds=seconds)
 
     def _community_rng(self, name: str) -> random.Random:
@@ -580,24 +282,15 @@ class DemoDistrict:
         hashed = make_password(DEMO_PASSWORD)
         for spec in DEMO_USERS:
             sex = rng.choice("MF")
-            user = User(username=spec.username, first_name=self._surname(rng) + self._given_name(rng, sex))
+            user = User(username=spec.username, first_name=surname(rng) + given_name(rng, sex))
             user.password = hashed
             user.save()
-            RoleAssignment.objects.create(user=user, area=places[spec.place], role=spec.role)
+            area = places[spec.place]
+            RoleAssignment.objects.create(user=user, area=area, role=spec.role)
+            self._logins[spec.username] = Login(user.pk, spec.username, spec.role, area, user.first_name)
         self.counts["users"] = len(DEMO_USERS)
 
     # --- names, numbers
-
-    def _surname(self, rng: random.Random) -> str:
-        return rng.choices(_SURNAMES, cum_weights=_SURNAME_CUM)[0]
-
-    def _given_name(self, rng: random.Random, sex: str) -> str:
-        ones, full = (_MALE_ONE, _MALE_ALL) if sex == "M" else (_FEMALE_ONE, _FEMALE_ALL)
-        if rng.random() < 0.55:
-            first, second = rng.choice(ones), rng.choice(ones)
-            if first != second:
-                return first + second
-        return rng.choice(full)
 
     def _id_number(self, rng: random.Random, birth: int, sex: str) -> str:
         born = datetime.date.fromordinal(birth)
@@ -661,8 +354,20 @@ class DemoDistrict:
         self._household_seq = 0
         self._deputy_candidates = []
         self._deputies_here = False
+        info = CommunityInfo(community, street, village, grids)
+        self._communities.append(info)
         for compound, grid, size in placed:
-            self._populate_compound(rng, community, street.name, compound, grid, size, village)
+            noted = CompoundInfo(
+                compound.pk,
+                compound.name,
+                compound.kind,
+                compound.property_company,
+                compound.address,
+                grid,
+                village,
+            )
+            info.compounds.append(noted)
+            self._populate_compound(rng, community, street.name, compound, grid, size, village, noted)
         if not self._deputies_here and self._deputy_candidates:
             # Every community has at least one 人大代表, so the committee's make-up can be demonstrated.
             self._w.tags.add(rng.choice(self._deputy_candidates), self._tags["npc_deputy"])
@@ -698,7 +403,7 @@ class DemoDistrict:
             for kind in kinds:
                 name = self._compound_name(rng, kind)
                 company = self._property_company(rng, kind, street_name)
-                address = f"{rng.choice(_WORDS)}{rng.choice(_ROAD_SUFFIXES)}{rng.randrange(1, 400)}号"
+                address = f"{rng.choice(WORDS)}{rng.choice(ROAD_SUFFIXES)}{rng.randrange(1, 400)}号"
                 specs.append((kind, name, company, address))
             share: dict[str, float] = {CompoundKind.COMMERCIAL: 1.0, CompoundKind.AFFORDABLE: 0.9, CompoundKind.OLD: 0.8,
                      CompoundKind.UNMANAGED: 0.4}  # fmt: skip
@@ -711,8 +416,8 @@ class DemoDistrict:
 
     def _compound_name(self, rng: random.Random, kind: str) -> str:
         if kind == CompoundKind.UNMANAGED and rng.random() < 0.6:
-            return self._unique_name(f"原{rng.choice(_FACTORIES)}宿舍")
-        return self._unique_name(rng.choice(_WORDS) + rng.choice(_COMPOUND_SUFFIXES[kind]))
+            return self._unique_name(f"原{rng.choice(FACTORIES)}宿舍")
+        return self._unique_name(rng.choice(WORDS) + rng.choice(COMPOUND_SUFFIXES[kind]))
 
     def _property_company(self, rng: random.Random, kind: str, street_name: str) -> str:
         if kind == CompoundKind.UNMANAGED:
@@ -721,7 +426,7 @@ class DemoDistrict:
             return f"{street_name}物业服务中心"  # the street's fallback property service (托底物业)
         if kind == CompoundKind.AFFORDABLE:
             return "芙蓉城投物业管理有限公司"
-        return f"{rng.choice(_WORDS)}{rng.choice(_PROPERTY_SUFFIXES)}"
+        return f"{rng.choice(WORDS)}{rng.choice(PROPERTY_SUFFIXES)}"
 
     # --- one compound: buildings, dwellings, households, people, merchants
 
@@ -747,6 +452,7 @@ class DemoDistrict:
         grid: Area,
         target: int,
         village: bool,
+        noted: CompoundInfo,
     ) -> None:
         """Walk the compound building by building, room by room, until `target` residents live in it.
 
@@ -756,13 +462,14 @@ class DemoDistrict:
         w = self._w
         vacancy = 0.03 if village else (0.10 if compound.kind == CompoundKind.COMMERCIAL else 0.06)
         lo, hi = (12000, 30000) if village else _FLOOR_AREA_CENTS[compound.kind]
-        buildings: list[tuple[int, str]] = []
+        buildings = noted.buildings
         residents = 0
         while residents < target:
             floors, units, per_floor = self._building_shape(rng, compound, village)
             name = f"{len(buildings) + 1}号" if village else f"{len(buildings) + 1}栋"
             building_id = w.buildings.add(compound.pk, grid.pk, name, floors)
-            buildings.append((building_id, name))
+            building = BuildingInfo(building_id, name, grid.pk, floors)
+            buildings.append(building)
             for unit, room, floor in _rooms(floors, units, per_floor, village):
                 floor_area = self._decimal(Decimal(rng.randrange(lo, hi)).scaleb(-2))
                 if rng.random() < vacancy:
@@ -771,12 +478,14 @@ class DemoDistrict:
                 status = self._residence_status(rng, compound, village)
                 occupancy = self._occupancy(rng, status)
                 dwelling_id = w.dwellings.add(building_id, grid.pk, unit, room, floor, floor_area, occupancy)
+                home = (noted, building, unit, room)
                 residents += self._household(
-                    rng, community, street_name, compound, grid, dwelling_id, status, village
+                    rng, community, street_name, compound, grid, dwelling_id, status, village, home
                 )
                 if residents >= target:
                     break
-        self._merchants(rng, compound, grid, buildings, residents)
+        noted.residents = residents
+        self._merchants(rng, compound, grid, noted, residents)
         if len(w.persons.rows) >= BATCH_SIZE:
             w.flush()
 
@@ -811,17 +520,18 @@ class DemoDistrict:
         dwelling_id: int,
         status: str,
         village: bool,
+        home: Home,
     ) -> int:
         """Register one household living in the dwelling, its people and their tags; return its size."""
         w = self._w
         if status == ResidenceStatus.FLOATING:
             table = _TYPE_TABLES["floating"]
             moved_in = self.today_ord - rng.randrange(30, 4 * 365)
-            hukou = rng.choice(_FAR_PLACES if rng.random() < 0.6 else _HUNAN_CITIES)
+            hukou = rng.choice(FAR_PLACES if rng.random() < 0.6 else HUNAN_CITIES)
         elif status == ResidenceStatus.RESIDENT:
             table = _TYPE_TABLES["village" if village else "urban"]
             moved_in = self.today_ord - rng.randrange(180, 10 * 365)
-            hukou = rng.choice(_HUNAN_CITIES)
+            hukou = rng.choice(HUNAN_CITIES)
         else:
             table = _TYPE_TABLES["village" if village else "urban"]
             moved_in = self.today_ord - rng.randrange(30, 30 * 365)
@@ -831,7 +541,7 @@ class DemoDistrict:
         moved_in = min(max(moved_in, members[0].birth + int(18 * _YEAR)), self.today_ord)
         ethnicity = "汉族"
         if rng.random() < (0.12 if village else 0.06):
-            ethnicity = rng.choices(_MINORITIES, cum_weights=_MINORITY_CUM)[0]
+            ethnicity = rng.choices(MINORITIES, cum_weights=MINORITY_CUM)[0]
         poor_rate = 0.015 if compound.kind == CompoundKind.COMMERCIAL else 0.04
         dibao = status == ResidenceStatus.REGISTERED and rng.random() < poor_rate
 
@@ -844,10 +554,13 @@ class DemoDistrict:
             self._personal_tags(rng, member, age, status, tags)
             id18 = self._id_number(rng, member.birth, member.sex)
             phone = self._phone(rng) if age >= 16 and rng.random() < (0.6 if age >= 80 else 0.93) else ""
+            name = member.surname + given_name(rng, member.sex)
+            if phone and age >= 18:
+                self._note_reporter(name, phone, home)
             person_id = w.persons.add(
                 grid.pk,
                 dwelling_id,
-                member.surname + self._given_name(rng, member.sex),
+                name,
                 *seal(_PERSON_LABEL, "id_number", Person.SEALED_FIELDS["id_number"], id18),
                 member.sex,
                 self._date(member.birth),
@@ -869,6 +582,13 @@ class DemoDistrict:
             w.memberships.add(household_id, person_id, relation, self._date(start))
             w.residences.add(person_id, dwelling_id, self._date(start))
         return len(people)
+
+    def _note_reporter(self, name: str, phone: str, home: Home) -> None:
+        """Keep every n-th adult with a phone (no random draw, so the registry's data does not change)."""
+        self._adults_with_phone += 1
+        if self._adults_with_phone % REPORTER_EVERY == 0:
+            noted, building, unit, room = home
+            noted.reporters.append(Resident(name, phone, building, unit, room))
 
     def _personal_tags(
         self, rng: random.Random, member: _Member, age: float, status: str, tags: list[str]
@@ -900,7 +620,7 @@ class DemoDistrict:
             gap = rng.randrange(-int(2 * _YEAR), int(5 * _YEAR))
             birth = head.birth + gap if head.sex == "M" else head.birth - gap
             sex = "F" if head.sex == "M" else "M"
-            return _Member(Relation.SPOUSE, sex, min(birth, today - int(20 * _YEAR)), self._surname(rng))
+            return _Member(Relation.SPOUSE, sex, min(birth, today - int(20 * _YEAR)), surname(rng))
 
         def children(
             father: _Member, mother: _Member, count: int, relation: str = Relation.CHILD
@@ -915,9 +635,7 @@ class DemoDistrict:
             ]
 
         def head(lo: float, hi: float, male: float) -> _Member:
-            return _Member(
-                Relation.HEAD, "M" if rng.random() < male else "F", born(lo, hi), self._surname(rng)
-            )
+            return _Member(Relation.HEAD, "M" if rng.random() < male else "F", born(lo, hi), surname(rng))
 
         def kids_count() -> int:
             return rng.choices((1, 2, 3), cum_weights=(55, 93, 100))[0]
@@ -953,7 +671,7 @@ class DemoDistrict:
                 )
                 grandmother = _Member(
                     Relation.PARENT, "F", min(grandfather.birth + rng.randrange(0, int(4 * _YEAR)), today),
-                    self._surname(rng),
+                    surname(rng),
                 )  # fmt: skip
                 family += (
                     [grandfather, grandmother]
@@ -994,28 +712,30 @@ class DemoDistrict:
         rng: random.Random,
         compound: Compound,
         grid: Area,
-        buildings: list[tuple[int, str]],
+        noted: CompoundInfo,
         residents: int,
     ) -> None:
         """About one merchant per 100 residents, in the compound's buildings (ground-floor shops)."""
         for n in range(1, int(residents / 100 + rng.random()) + 1):
-            category, _weight, patterns = rng.choices(_MERCHANT_CATEGORIES, cum_weights=_MERCHANT_CUM)[0]
-            name = rng.choice(patterns).format(s=self._surname(rng), w=rng.choice(_WORDS))
-            building_id, building_name = rng.choice(buildings)
+            category, _weight, patterns = rng.choices(MERCHANT_CATEGORIES, cum_weights=MERCHANT_CUM)[0]
+            name = rng.choice(patterns).format(s=surname(rng), w=rng.choice(WORDS))
+            building = rng.choice(noted.buildings)
+            if category == "餐饮":
+                noted.restaurants.append((name, building))
             # 个体工商户 ("92") mostly, some small companies ("91").
             org = "".join(str(rng.randrange(10)) for _ in range(8))
             body = ("92" if rng.random() < 0.8 else "91") + DISTRICT_CODE + org + org_code_check(org)
-            operator = self._surname(rng) + self._given_name(rng, rng.choice("MF"))
+            operator = surname(rng) + given_name(rng, rng.choice("MF"))
             self._w.merchants.add(
                 grid.pk,
                 compound.pk,
-                building_id,
+                building.pk,
                 name,
                 body + uscc_check(body),
                 category,
                 operator,
                 *seal(_MERCHANT_LABEL, "phone", Merchant.SEALED_FIELDS["phone"], self._phone(rng)),
-                f"{compound.address}{compound.name}{building_name}{n}号门面",
+                f"{compound.address}{compound.name}{building.name}{n}号门面",
             )
 
 
