@@ -595,6 +595,39 @@ def test_cases_created_after_seeding_get_fresh_numbers(seeded):
     assert CaseEvent.objects.filter(case=case).count() == 2
 
 
+# --- the case benchmark's generator (bench/cases.py), on the demo's registry
+
+
+def test_bench_generator_writes_every_column_and_valid_timelines(seeded):
+    from bench import cases as bench_cases
+
+    bench_cases._check_columns()  # the COPY column lists still match the models
+    loader = bench_cases.Loader(300, reporters=50)
+    statuses = set()
+    for case_rows, events, reporters in loader.chunks():
+        assert len(case_rows) == len(reporters) == 300
+        by_case: dict[int, list[tuple[Any, ...]]] = {}
+        for event in events:
+            assert len(event) == len(bench_cases.EVENT_COLUMNS)
+            by_case.setdefault(event[1], []).append(event)
+        for row in case_rows:
+            assert len(row) == len(bench_cases.CASE_COLUMNS)
+            case = dict(zip(bench_cases.CASE_COLUMNS, row, strict=True))
+            status = ""
+            for event in by_case[case["id"]]:
+                kind, old, new = event[5], event[6], event[7]
+                assert old == status, (case["number"], kind)
+                if kind in JOB_EVENTS:
+                    assert old == new and status in RUNNING
+                elif kind != "received":
+                    sources, target = TRANSITIONS[kind]
+                    assert status in sources and new == target
+                status = new
+            assert status == case["status"]
+            statuses.add(status)
+    assert {CaseStatus.SATISFIED, CaseStatus.MERGED} <= statuses
+
+
 # --- demo users
 
 
