@@ -403,6 +403,9 @@ class Case(SealedFieldsMixin):
             models.Index(fields=["handler", "status"]),
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["area", "status"]),
+            # The public board: latest closures and counts per community over a period (bench.cases).
+            models.Index(fields=["closed_at"]),
+            models.Index(fields=["area", "created_at"]),
         ]
 
     def __str__(self) -> str:
