@@ -82,12 +82,13 @@ def make_person(area: Area, dwelling: Dwelling | None, name: str, id_number: str
 
 
 def ensure_case_defaults() -> None:
-    """Re-create the categories and time limits the data migration seeds: a transactional (browser) test
+    """Re-create what the data migrations seed (case categories and time limits, committee rules, the
+    default power and supervision lists): a transactional (browser) test
     flushes every table afterwards, so later tests in the same process would otherwise find none."""
     from django.apps import apps
 
-    seeding = importlib.import_module("yangguang.core.migrations.0003_case_defaults")
-    seeding.seed(apps, None)
+    for name in ("0003_case_defaults", "0006_supervision_defaults"):
+        importlib.import_module(f"yangguang.core.migrations.{name}").seed(apps, None)
 
 
 @pytest.fixture

@@ -2,7 +2,18 @@
 
 from django.urls import include, path
 
-from yangguang.backoffice import urls_accounts, urls_audit, urls_cases, urls_imports, urls_registry
+from yangguang.backoffice import (
+    urls_accounts,
+    urls_audit,
+    urls_cases,
+    urls_catalogue,
+    urls_committee,
+    urls_finance,
+    urls_imports,
+    urls_inspections,
+    urls_registry,
+    urls_workspace,
+)
 from yangguang.backoffice.views import auth, home
 
 app_name = "backoffice"
@@ -16,4 +27,9 @@ urlpatterns = [
     path("", include(urls_imports)),
     path("", include(urls_audit)),
     path("", include(urls_cases)),
+    path("", include(urls_workspace)),
+    path("", include(urls_committee)),
+    path("", include(urls_catalogue)),
+    path("", include(urls_inspections)),
+    path("", include(urls_finance)),
 ]

@@ -50,6 +50,14 @@ class Cap:
     )
     SUPERVISE_CASES = "supervise_cases"  # receives 督办 escalations, approves extensions
     MANAGE_CASE_SETTINGS = "manage_case_settings"  # categories, time limits, routing, calendar
+    # Supervision (居务监督)
+    VIEW_SUPERVISION = "view_supervision"  # committee, lists, inspections, vouchers, ledger: read
+    SUPERVISE = "supervise"  # the committee's own acts: inspect, find, order rectification, sign, opine
+    MANAGE_COMMITTEE = "manage_committee"  # terms, members, cadre posts, kinship register, elections
+    ADOPT_CATALOGUE = "adopt_catalogue"  # a community adopts and adapts power/supervision list items
+    MANAGE_CATALOGUE = "manage_catalogue"  # a district edits the catalogue itself
+    MANAGE_FINANCE = "manage_finance"  # staff: submit, co-sign and post vouchers; record uses of power
+    OVERSEE = "oversee"  # street and district: compare communities, issue bulletins
 
 
 ALL_CAPS = frozenset(v for k, v in vars(Cap).items() if k.isupper())
@@ -57,10 +65,21 @@ ALL_CAPS = frozenset(v for k, v in vars(Cap).items() if k.isupper())
 # The supervision committee reads everything in its community but edits nothing of the staff's; street
 # and district oversight roles read their subtree; only staff and grid workers change the registry.
 ROLE_CAPS: dict[str, frozenset[str]] = {
-    Role.DISTRICT_ADMIN: ALL_CAPS,
-    Role.CIVIL_AFFAIRS: frozenset({Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_CASES}),
+    # The committee's own acts stay with the committee: an administrator cannot sign in its name.
+    Role.DISTRICT_ADMIN: ALL_CAPS - {Cap.SUPERVISE},
+    Role.CIVIL_AFFAIRS: frozenset(
+        {Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_CASES, Cap.VIEW_SUPERVISION, Cap.OVERSEE}
+    ),
     Role.STREET_DISCIPLINE: frozenset(
-        {Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_AUDIT, Cap.VIEW_CASES, Cap.SUPERVISE_CASES}
+        {
+            Cap.VIEW_REGISTRY,
+            Cap.EXPORT_REGISTRY,
+            Cap.VIEW_AUDIT,
+            Cap.VIEW_CASES,
+            Cap.SUPERVISE_CASES,
+            Cap.VIEW_SUPERVISION,
+            Cap.OVERSEE,
+        }
     ),
     Role.COMMUNITY_STAFF: frozenset(
         {
@@ -73,10 +92,22 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.INTAKE_CASES,
             Cap.HANDLE_CASES,
             Cap.SEE_CONFIDENTIAL,
+            Cap.VIEW_SUPERVISION,
+            Cap.MANAGE_COMMITTEE,
+            Cap.ADOPT_CATALOGUE,
+            Cap.MANAGE_FINANCE,
         }
     ),
     Role.COMMITTEE_MEMBER: frozenset(
-        {Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_AUDIT, Cap.VIEW_CASES, Cap.SEE_CONFIDENTIAL}
+        {
+            Cap.VIEW_REGISTRY,
+            Cap.EXPORT_REGISTRY,
+            Cap.VIEW_AUDIT,
+            Cap.VIEW_CASES,
+            Cap.SEE_CONFIDENTIAL,
+            Cap.VIEW_SUPERVISION,
+            Cap.SUPERVISE,
+        }
     ),
     Role.GRID_WORKER: frozenset(
         {Cap.VIEW_REGISTRY, Cap.EDIT_REGISTRY, Cap.VIEW_CASES, Cap.INTAKE_CASES, Cap.HANDLE_CASES}
