@@ -83,11 +83,11 @@ def make_person(area: Area, dwelling: Dwelling | None, name: str, id_number: str
 
 def ensure_case_defaults() -> None:
     """Re-create what the data migrations seed (case categories and time limits, committee rules, the
-    default power and supervision lists): a transactional (browser) test
+    default power and supervision lists, household counting rules): a transactional (browser) test
     flushes every table afterwards, so later tests in the same process would otherwise find none."""
     from django.apps import apps
 
-    for name in ("0003_case_defaults", "0006_supervision_defaults"):
+    for name in ("0003_case_defaults", "0006_supervision_defaults", "0008_welfare_defaults"):
         importlib.import_module(f"yangguang.core.migrations.{name}").seed(apps, None)
 
 

@@ -11,7 +11,9 @@ from yangguang.backoffice import (
     urls_finance,
     urls_imports,
     urls_inspections,
+    urls_projects,
     urls_registry,
+    urls_welfare,
     urls_workspace,
 )
 from yangguang.backoffice.views import auth, home
@@ -32,4 +34,6 @@ urlpatterns = [
     path("", include(urls_catalogue)),
     path("", include(urls_inspections)),
     path("", include(urls_finance)),
+    path("", include(urls_welfare)),
+    path("", include(urls_projects)),
 ]

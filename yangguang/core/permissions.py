@@ -58,6 +58,11 @@ class Cap:
     MANAGE_CATALOGUE = "manage_catalogue"  # a district edits the catalogue itself
     MANAGE_FINANCE = "manage_finance"  # staff: submit, co-sign and post vouchers; record uses of power
     OVERSEE = "oversee"  # street and district: compare communities, issue bulletins
+    # Welfare funds and projects (惠民资金、惠民项目)
+    VIEW_WELFARE = "view_welfare"  # rosters, applications, notices, payments, projects: read (audited)
+    MANAGE_WELFARE = "manage_welfare"  # staff: applications, enrolment, notices, payments, reviews
+    MANAGE_PROGRAMS = "manage_programs"  # district civil affairs: programs, standards, counting rules
+    MANAGE_PROJECTS = "manage_projects"  # staff: welfare projects, procurement, progress, acceptance
 
 
 ALL_CAPS = frozenset(v for k, v in vars(Cap).items() if k.isupper())
@@ -68,7 +73,15 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
     # The committee's own acts stay with the committee: an administrator cannot sign in its name.
     Role.DISTRICT_ADMIN: ALL_CAPS - {Cap.SUPERVISE},
     Role.CIVIL_AFFAIRS: frozenset(
-        {Cap.VIEW_REGISTRY, Cap.EXPORT_REGISTRY, Cap.VIEW_CASES, Cap.VIEW_SUPERVISION, Cap.OVERSEE}
+        {
+            Cap.VIEW_REGISTRY,
+            Cap.EXPORT_REGISTRY,
+            Cap.VIEW_CASES,
+            Cap.VIEW_SUPERVISION,
+            Cap.OVERSEE,
+            Cap.VIEW_WELFARE,
+            Cap.MANAGE_PROGRAMS,
+        }
     ),
     Role.STREET_DISCIPLINE: frozenset(
         {
@@ -79,6 +92,7 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.SUPERVISE_CASES,
             Cap.VIEW_SUPERVISION,
             Cap.OVERSEE,
+            Cap.VIEW_WELFARE,
         }
     ),
     Role.COMMUNITY_STAFF: frozenset(
@@ -96,6 +110,9 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.MANAGE_COMMITTEE,
             Cap.ADOPT_CATALOGUE,
             Cap.MANAGE_FINANCE,
+            Cap.VIEW_WELFARE,
+            Cap.MANAGE_WELFARE,
+            Cap.MANAGE_PROJECTS,
         }
     ),
     Role.COMMITTEE_MEMBER: frozenset(
@@ -107,6 +124,7 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.SEE_CONFIDENTIAL,
             Cap.VIEW_SUPERVISION,
             Cap.SUPERVISE,
+            Cap.VIEW_WELFARE,
         }
     ),
     Role.GRID_WORKER: frozenset(

@@ -1,7 +1,8 @@
 """Public resident portal URLs: no login; every page works without JavaScript."""
 
-from django.urls import path
+from django.urls import include, path
 
+from yangguang.portal import urls_disclosures, urls_notices, urls_projects
 from yangguang.portal.views import home, posters, report, tracking
 
 app_name = "portal"
@@ -27,4 +28,8 @@ urlpatterns = [
     path("q/<int:compound_id>/poster/", posters.compound_poster, name="compound_poster"),
     path("q/<int:compound_id>/poster.svg", posters.compound_poster_svg, name="compound_poster_svg"),
     path("q/<int:compound_id>/poster.png", posters.compound_poster_png, name="compound_poster_png"),
+    # Disclosures, welfare notices (公示) with objections, welfare projects: one module each.
+    path("", include(urls_disclosures)),
+    path("", include(urls_notices)),
+    path("", include(urls_projects)),
 ]

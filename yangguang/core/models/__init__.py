@@ -63,6 +63,14 @@ from yangguang.core.models.people import (
     Sex,
     Tag,
 )
+from yangguang.core.models.projects import (
+    Project,
+    ProjectAcceptance,
+    ProjectFeedback,
+    ProjectProgress,
+    ProjectQuote,
+    ProjectSpending,
+)
 from yangguang.core.models.supervision import (
     MEETING_RANK,
     VOUCHER_TRANSITIONS,
@@ -83,6 +91,23 @@ from yangguang.core.models.supervision import (
     SupervisionItem,
     Voucher,
     VoucherStatus,
+)
+from yangguang.core.models.welfare import (
+    APPLICATION_TRANSITIONS,
+    Application,
+    ApplicationMember,
+    ApplicationStatus,
+    Circumstance,
+    CountingRule,
+    Enrollment,
+    NoticeEntry,
+    Objection,
+    Payment,
+    Program,
+    ProgramKind,
+    ProgramStandard,
+    PublicNotice,
+    Recheck,
 )
 
 __all__ = [
@@ -162,4 +187,25 @@ __all__ = [
     "MemberGroup",
     "Rating",
     "RemovalMotion",
+    "Project",
+    "ProjectAcceptance",
+    "ProjectFeedback",
+    "ProjectProgress",
+    "ProjectQuote",
+    "ProjectSpending",
+    "APPLICATION_TRANSITIONS",
+    "Application",
+    "ApplicationMember",
+    "ApplicationStatus",
+    "Circumstance",
+    "CountingRule",
+    "Enrollment",
+    "NoticeEntry",
+    "Objection",
+    "Payment",
+    "Program",
+    "ProgramKind",
+    "ProgramStandard",
+    "PublicNotice",
+    "Recheck",
 ]
