@@ -35,6 +35,27 @@ def _fast_tests(settings: Any) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in the default language. A request through LocaleMiddleware leaves its language
+    active in the thread afterwards, so one English page would otherwise turn the next test's messages
+    English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache (the public boards keep their counts there for a minute)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 # Valid fictional ID numbers (GB 11643 checksums) used across the tests.
 ALICE_NEIGHBOUR_ID = "430102198503076512"
 

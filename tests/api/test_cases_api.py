@@ -539,8 +539,8 @@ def _crowd(world: World, n: int) -> None:
         cases.do_transition(world.alice, case, "dispatch", unit=unit, handler=world.grace)
 
 
-# token, role assignments, COUNT, page
-LIST_QUERIES = 4
+# token, role assignments, the user's units and areas (visible_to), COUNT, page
+LIST_QUERIES = 5
 
 
 def test_list_query_count_does_not_grow_with_page_size(client, api, django_assert_num_queries):
@@ -560,8 +560,9 @@ def test_filters_cost_at_most_the_area_lookup(client, api, django_assert_num_que
         api.get(client, "alice", "/cases", area=api.world.grid.pk, status="received", open="true", q="垃圾")
 
 
-# token, role assignments, access_case, the case with its places, events, attachments
-DETAIL_QUERIES = 6
+# token, role assignments, the user's units and areas (visible_to), access_case, the case with its places,
+# events, attachments
+DETAIL_QUERIES = 7
 
 
 def test_detail_query_count_is_pinned(client, api, django_assert_num_queries):

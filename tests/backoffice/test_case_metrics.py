@@ -127,5 +127,6 @@ def test_query_count_does_not_grow_with_cases_or_communities(world: World, histo
         area = registry.do_create_area(None, parent=world.street, kind="community", name=f"新社区{n}")
         new_case(world, area=area, reporter_phone=f"1360000001{n}")
     assert count_queries() == few
-    # session, user, roles, overall, three breakdowns, community and category names
-    assert few == 9
+    # session, user, roles, the user's units and areas (visible_to), overall, three breakdowns, community
+    # and category names
+    assert few == 10

@@ -30,6 +30,7 @@ from yangguang.core.models import (
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PHONE = "13812345678"
+CASE_PAGE_QUERIES = 11
 
 
 def logged_in(user: User) -> Client:
@@ -75,8 +76,8 @@ def step_url(case: Case, step: str) -> str:
     return reverse("backoffice:case_step", args=[case.pk, step])
 
 
-def html(client: Client, case: Case) -> str:
-    response = client.get(detail_url(case))
+def html(client: Client, case: Case, **params: str) -> str:
+    response = client.get(detail_url(case), params)
     assert response.status_code == 200
     return response.content.decode()
 
@@ -429,8 +430,9 @@ def test_duplicate_candidates_are_listed_and_merge_moves_the_reporters(world: Wo
         world, description="院坝里清早有菜贩摆摊，噪音很大影响休息", reporter_phone="13600000000"
     )
     client = logged_in(world.alice)
-    page = html(client, second)
+    page = html(client, second, duplicates="1")
     assert "疑似重复的诉求" in page and first.number in page
+    assert f"合并到 {first.number}" in page
     response = client.post(
         step_url(second, "merge"), {"merge-target": first.number, "merge-note": "同一问题"}
     )
@@ -458,8 +460,48 @@ def test_duplicates_invisible_to_the_user_are_not_listed(world: World) -> None:
     text = "楼道里的声控灯坏了很久，晚上上下楼很危险"
     hidden = new_case(world, area=world.sunshine, description=text)
     mine = new_case(world, description=text, reporter_phone="13900000005")
-    assert hidden.number not in html(logged_in(world.grace), mine)
-    assert hidden.number in html(logged_in(world.alice), mine)
+    assert hidden.number not in html(logged_in(world.grace), mine, duplicates="1")
+    assert hidden.number in html(logged_in(world.alice), mine, duplicates="1")
+
+
+def test_duplicates_are_looked_for_only_when_asked(world: World) -> None:
+    text = "楼道里的声控灯坏了很久，晚上上下楼很危险"
+    other = new_case(world, description=text)
+    case = new_case(world, description=text, reporter_phone="13900000005")
+    client = logged_in(world.alice)
+    page = html(client, case)
+    assert "疑似重复的诉求" in page and other.number not in page
+    assert f'href="{detail_url(case)}?duplicates=1#duplicates"' in page  # works without JavaScript
+    assert f'hx-get="{detail_url(case)}?duplicates=1"' in page
+    # htmx asks for the suggestions alone and swaps them into the page.
+    response = client.get(detail_url(case), {"duplicates": "1"}, headers={"HX-Request": "true"})
+    fragment = response.content.decode()
+    assert other.number in fragment and "<html" not in fragment
+    assert "合并到" in fragment and "csrfmiddlewaretoken" in fragment
+
+
+def test_no_duplicates_found_says_so_and_closed_cases_offer_none(world: World) -> None:
+    case = new_case(world)
+    assert "没有内容相近、尚未办结的诉求" in html(logged_in(world.alice), case, duplicates="1")
+    done = replied(world)
+    cases.do_transition(world.alice, done, "close")
+    assert "疑似重复的诉求" not in html(logged_in(world.alice), done)
+
+
+def test_case_page_query_count_is_pinned(world: World, django_assert_num_queries: Any) -> None:
+    """Whatever the timeline holds: the session and user, roles, the user's units and areas, the case, the
+    grid's community (for the place), the events, their photos, the holiday calendar, the co-reporters,
+    the triage form's categories. No duplicate
+    search."""
+    case = dispatched(world)
+    client = logged_in(world.alice)
+    html(client, case)  # warm the session
+    with django_assert_num_queries(CASE_PAGE_QUERIES):
+        html(client, case)
+    cases.do_comment(world.alice, case, "已电话联系", public=False)
+    cases.do_transition(world.grace, case, "sign")
+    with django_assert_num_queries(CASE_PAGE_QUERIES):
+        html(client, case)
 
 
 # --- comments, triage, timeline, photos --------------------------------------------------------------

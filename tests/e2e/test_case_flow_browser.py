@@ -4,6 +4,7 @@ the call-back rating. The timeline tells the whole story; the queue and the case
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -13,7 +14,8 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import World
-from yangguang.core.models import Case, CaseStatus
+from yangguang.core.actions import cases
+from yangguang.core.models import Case, CaseCategory, CaseStatus
 
 PASSWORD = "correct horse battery"  # set for every persona by tests/conftest.py
 
@@ -67,7 +69,7 @@ def test_phone_intake_dispatch_reply_close_and_call_back(
     page.get_by_label("反映人电话").fill("13812345678")
     page.screenshot(path="/tmp/case-intake.png", full_page=True)  # noqa: S108
     page.get_by_role("button", name="提交受理").click()
-    page.wait_for_url("**/office/cases/*/")
+    page.wait_for_url(re.compile(r".*/office/cases/\d+/\?duplicates=1$"))  # a new case: duplicates looked for
     case = Case.objects.get()
     assert case.channel == "hotline"
     assert "已受理" in messages_text(page)
@@ -146,3 +148,34 @@ def test_phone_intake_dispatch_reply_close_and_call_back(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     page.screenshot(path="/tmp/case-page-phone.png", full_page=True)  # noqa: S108
+
+
+@pytest.mark.django_db(transaction=True)
+def test_duplicates_are_looked_for_in_place(
+    world: World, base_url: str, page: Any, assert_accessible: Any
+) -> None:
+    """The case page does not rank duplicates until asked; the button fetches them with htmx and swaps
+    them in, without leaving the page (the same link works without JavaScript)."""
+
+    def report(description: str, phone: str) -> Case:
+        data = cases.CaseInput(
+            area=world.grid,
+            category=CaseCategory.objects.get(code="sanitation"),
+            description=description,
+            channel="portal",
+            reporter_phone=phone,
+        )
+        return cases.check_create_case(None, data)
+
+    first = report("每天早上五点多就有人在院子里摆摊卖菜，吵得老人睡不好", "13600000001")
+    second = report("院坝里清早有菜贩摆摊，噪音很大影响休息", "13600000002")
+    log_in(page, "alice")
+    url = reverse("backoffice:case_detail", args=[second.pk])
+    page.goto(url)
+    section = page.locator("#duplicates")
+    assert first.number not in section.inner_text()
+    section.get_by_role("link", name="查找疑似重复的诉求").click()
+    section.get_by_role("link", name=first.number).wait_for()
+    assert page.url.endswith(url)  # swapped in place
+    assert section.get_by_role("button", name=f"合并到 {first.number}").is_visible()
+    assert_accessible(page)

@@ -6,6 +6,7 @@ import datetime
 import re
 from typing import Any
 
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,8 +17,9 @@ from yangguang.core.actions import cases
 from yangguang.core.models import Case
 from yangguang.portal.views import home
 
-# community, status counts, category counts, metrics, closures count, closures page, compounds
-BOARD_QUERIES = 7
+# community, its areas, counts with the indicators (one grouped query), category names, compounds, the
+# first page of closures; while they are cached, none (a later page of closures: one)
+BOARD_QUERIES = 6
 
 
 def board_url(world: World) -> str:
@@ -72,9 +74,28 @@ def test_board_query_count_does_not_grow_with_cases(
     for n in range(3):
         closed_case(world, area=world.grid, reporter_phone=f"1390000000{n}", confidential=n == 1)
         new_case(world, category=category("facilities"), reporter_phone=f"1370000000{n}")
-    with django_assert_num_queries(BOARD_QUERIES):
+    with django_assert_num_queries(0):
         response = client.get(board_url(world))
-    assert response.content.decode().count("办结</span>") == 4
+    assert response.content.decode().count("办结</span>") == 1  # the board is up to a minute old
+    with django_assert_num_queries(1):
+        client.get(board_url(world), {"page": 2})
+    cache.clear()
+    with django_assert_num_queries(BOARD_QUERIES):
+        html = client.get(board_url(world)).content.decode()
+    assert html.count("办结</span>") == 4
+    assert re.search(r"<span class=\"value\">7</span><span class=\"name\">收到诉求", html)
+
+
+def test_board_counts_are_cached_for_a_minute_per_community(world: World, client: Client) -> None:
+    closed_case(world)
+    client.get(board_url(world))
+    new_case(world, reporter_phone="13900000001")
+    html = client.get(board_url(world)).content.decode()
+    assert re.search(r"<span class=\"value\">1</span><span class=\"name\">收到诉求", html)
+    assert cache.get(f"portal:board:{world.peace.pk}") is None
+    cache.delete(f"portal:board:{world.sunshine.pk}")  # as when the minute is up
+    html = client.get(board_url(world)).content.decode()
+    assert re.search(r"<span class=\"value\">2</span><span class=\"name\">收到诉求", html)
 
 
 def test_recent_closures_are_paginated(world: World, client: Client, monkeypatch: Any) -> None:
@@ -82,10 +103,22 @@ def test_recent_closures_are_paginated(world: World, client: Client, monkeypatch
     first, second, third = (closed_case(world, reporter_phone=f"1390000000{n}") for n in range(3))
     page1 = client.get(board_url(world)).content.decode()
     page2 = client.get(board_url(world), {"page": 2}).content.decode()
-    assert "第 1 页，共 2 页" in page1 and "?page=2#closures" in page1
+    assert "第 1 页" in page1 and "?page=2#closures" in page1 and "?page=0" not in page1
+    assert "第 2 页" in page2 and "?page=1#closures" in page2 and "?page=3" not in page2
     assert reverse("portal:case", args=[third.number]) in page1
     assert reverse("portal:case", args=[first.number]) not in page1
     assert reverse("portal:case", args=[first.number]) in page2
+    beyond = client.get(board_url(world), {"page": 7}).content.decode()
+    assert "没有更早的办结记录了" in beyond and "?page=6#closures" in beyond
+
+
+def test_closures_are_paged_only_so_deep(world: World, client: Client, monkeypatch: Any) -> None:
+    monkeypatch.setattr(home, "CLOSURES_PER_PAGE", 1)
+    monkeypatch.setattr(home, "CLOSURE_PAGES", 2)
+    first, second, third = (closed_case(world, reporter_phone=f"1390000000{n}") for n in range(3))
+    last = client.get(board_url(world), {"page": 9}).content.decode()
+    assert "第 2 页" in last and "?page=3" not in last
+    assert reverse("portal:case", args=[second.number]) in last
 
 
 def test_confidential_closure_is_listed_by_category_only(world: World, client: Client) -> None:

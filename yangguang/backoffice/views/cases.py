@@ -49,6 +49,7 @@ from yangguang.core.models import (
     Notification,
 )
 from yangguang.core.models.cases import OPEN_STATUSES, CaseQuerySet
+from yangguang.core.paging import uncounted_page
 from yangguang.core.permissions import Cap, has_capability, jurisdiction_paths
 from yangguang.lib.workdays import WorkCalendar
 
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     User = AbstractBaseUser | AnonymousUser
 
 DETAIL_TEMPLATE = "backoffice/cases/detail.html"
+DUPLICATES_TEMPLATE = "backoffice/cases/_duplicates.html"
 
 
 # --- access ----------------------------------------------------------------------------------------------
@@ -109,11 +111,12 @@ ALL_ORDER = ("-created_at", "-pk")
 
 
 def _under(paths: list[str]) -> Q:
-    """Cases whose area lies under one of `paths` (nothing when there is none)."""
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(area__path__startswith=path)
-    return condition
+    """Cases whose area lies under one of `paths` (nothing when there is none). A subquery on the area
+    ids, not a join on the path: it only ever narrows the visible cases (AND), so PostgreSQL still starts
+    from the indexes `visible_to` lets it use."""
+    if not paths:
+        return Q(pk__in=[])
+    return Q(area_id__in=Area.objects.in_areas(paths).values("pk"))
 
 
 def overdue_condition(now: datetime.datetime) -> Q:
@@ -143,16 +146,56 @@ def tab_conditions(user: User, now: datetime.datetime) -> dict[str, Q]:
     }
 
 
+# The tabs of open work are counted exactly, in one aggregate over the visible open cases (a few thousand at
+# most, found through the indexes). 待回访 lists closed cases, which pile up over the years: it is counted up
+# to COUNT_CAP and shown as "99+" beyond; 全部 has no number at all (bench.cases: counting every visible
+# case read the whole table).
+OPEN_TABS = ("mine", "unit", "dispatch", "overdue")
+COUNT_CAP = 99
+# What a row of the queue shows (and `is_overdue` reads): not the descriptions, nor the handlers' passwords.
+QUEUE_FIELDS = (
+    "number",
+    "title",
+    "urgency",
+    "status",
+    "due_at",
+    "created_at",
+    "category__name",
+    "area__kind",
+    "area__name",
+    "area__parent__name",
+    "handler__username",
+    "handler__first_name",
+    "handler__last_name",
+    "unit__name",
+)
+
+
 @dataclass
 class QueueRow:
     case: Case
     overdue: bool
 
 
+def count_label(n: int) -> str:
+    return f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
+
+
+def tab_counts(filtered: CaseQuerySet, conditions: dict[str, Q]) -> dict[str, str | None]:
+    """The number shown beside each tab (None: no number). Two queries."""
+    counts = filtered.open().aggregate(**{name: Count("pk", filter=conditions[name]) for name in OPEN_TABS})
+    callback = filtered.filter(conditions["callback"]).order_by()[: COUNT_CAP + 1].count()
+    labels: dict[str, str | None] = {name: str(counts[name]) for name in OPEN_TABS}
+    labels["callback"] = count_label(callback)
+    labels["all"] = None
+    return labels
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """The work queue. Queries: roles, tab counts (one aggregate), page count, page rows, and the filter
-    selects — the same number whatever the page holds."""
+    """The work queue. Queries: roles, the user's units and areas, tab counts (two), the page's rows
+    (one more than a page, for "next"; no total), and the filter selects — the same number whatever the
+    page holds."""
     user = request.user
     require_case_worker(user)
     now = timezone.now()
@@ -161,17 +204,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     if tab not in conditions:
         tab = "mine"
     filter_form = forms_cases.QueueFilterForm(request.GET or None, user=user)
-    filtered = filter_form.apply(visible_cases(user))
-    counts = filtered.aggregate(
-        **{name: Count("pk", filter=condition) for name, condition in conditions.items() if name != "all"},
-        all=Count("pk"),
-    )
+    filtered = cast(CaseQuerySet, filter_form.apply(visible_cases(user)))
+    counts = tab_counts(filtered, conditions)
     rows = (
         filtered.filter(conditions[tab])
         .select_related("area__parent", "category", "handler", "unit")
+        .only(*QUEUE_FIELDS)
         .order_by(*(ALL_ORDER if tab == "all" else QUEUE_ORDER))
     )
-    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = uncounted_page(rows, settings.PAGE_SIZE, request.GET.get("page"))
     context = {
         "breadcrumbs": [home_crumb(), (_("诉求办理"), None)],
         "tabs": [(name, label, counts[name]) for name, label in QUEUE_TABS],
@@ -221,7 +262,8 @@ def intake(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已受理，编号 %(number)s。") % {"number": case.number})
             if visible_cases(user).filter(pk=case.pk).exists():
-                return redirect("backoffice:case_detail", pk=case.pk)
+                # A new case is where duplicates matter most: its page opens with them looked for.
+                return redirect(f"{reverse('backoffice:case_detail', args=[case.pk])}?duplicates=1")
             # A liaison takes cases in without seeing the queue: back to a fresh form.
             return redirect("backoffice:case_intake")
     context = {
@@ -292,19 +334,20 @@ def transition_of(step: str) -> str:
     return "rate_satisfied" if step == RATE_STEP else step
 
 
+def may_take_step(user: User, case: Case, step: str) -> bool:
+    """Whether the lifecycle allows `step` from the current status, and who the user is allows it too."""
+    if transition_of(step) not in case.allowed_transitions():
+        return False
+    try:
+        cases.check_transition_permission(user, case, transition_of(step))
+    except PermissionDenied:
+        return False
+    return True
+
+
 def permitted_steps(user: User, case: Case) -> list[str]:
-    """The steps the page offers: allowed by the lifecycle from the current status, and by who the user is."""
-    allowed = set(case.allowed_transitions())
-    steps = []
-    for step in STEP_LABELS:
-        if transition_of(step) not in allowed:
-            continue
-        try:
-            cases.check_transition_permission(user, case, transition_of(step))
-        except PermissionDenied:
-            continue
-        steps.append(step)
-    return steps
+    """The steps the page offers, in the page's order."""
+    return [step for step in STEP_LABELS if may_take_step(user, case, step)]
 
 
 def may_triage(user: User, case: Case) -> bool:
@@ -354,9 +397,13 @@ class TimelineEntry:
     attachments: list[CaseAttachment]
 
 
+def may_have_duplicates(case: Case) -> bool:
+    return case.is_open and case.merged_into_id is None
+
+
 def duplicate_candidates(user: User, case: Case) -> list[tuple[Case, float]]:
     """`find_duplicates` narrowed to cases the user may see, reloaded in one query for display."""
-    if not case.is_open or case.merged_into_id is not None:
+    if not may_have_duplicates(case):
         return []
     found = cases.find_duplicates(case)
     if not found:
@@ -377,9 +424,11 @@ def case_context(
     bound: forms.Form | None = None,
     bound_name: str = "",
     revealed: str | None = None,
+    with_duplicates: bool = False,
 ) -> dict[str, Any]:
     """Everything the case page shows. `bound` replaces the blank form named `bound_name` (a step, or
-    "comment", "triage", "reveal") so a refused submission shows its errors beside its fields."""
+    "comment", "triage", "reveal") so a refused submission shows its errors beside its fields.
+    The duplicate suggestions are looked for only `with_duplicates` (see `case_detail`)."""
     user = request.user
     now = timezone.now()
     steps = permitted_steps(user, case)
@@ -410,7 +459,8 @@ def case_context(
         "intake_photos": intake_photos,
         "timeline": timeline,
         "step_forms": step_forms,
-        "duplicates": duplicate_candidates(user, case),
+        "offer_duplicates": may_have_duplicates(case),
+        "duplicates": duplicate_candidates(user, case) if with_duplicates else None,
         "may_merge": "merge" in steps,
         "triage_form": form_for("triage", lambda: forms_cases.TriageForm(case=case))
         if may_triage(user, case)
@@ -431,8 +481,21 @@ def case_context(
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = cases.access_case(request.user, pk)
-    return render(request, DETAIL_TEMPLATE, case_context(request, case))
+    """The case page. Looking for duplicates ranks the texts of up to 500 recent open cases of the
+    community, half the cost of an open case's page, so it is done only when asked for:
+    `?duplicates=1` shows the page with the suggestions (a plain link), and the same request from htmx
+    gets the suggestions alone, swapped into the page in place."""
+    user = request.user
+    case = cases.access_case(user, pk)
+    with_duplicates = request.GET.get("duplicates") == "1"
+    if with_duplicates and request.headers.get("HX-Request"):
+        context = {
+            "case": case,
+            "duplicates": duplicate_candidates(user, case),
+            "may_merge": may_take_step(user, case, "merge"),
+        }
+        return render(request, DUPLICATES_TEMPLATE, context)
+    return render(request, DETAIL_TEMPLATE, case_context(request, case, with_duplicates=with_duplicates))
 
 
 def _refused(request: HttpRequest, exc: ValidationError) -> None:

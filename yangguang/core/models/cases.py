@@ -7,11 +7,12 @@ changes a case's status, and it writes a `CaseEvent` for every step.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.core.models.areas import Area, Building, Compound
@@ -225,28 +226,37 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 CLOSED_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.SATISFIED, CaseStatus.UNSATISFIED})
 
 
+def area_ids_under(paths: list[str]) -> list[int]:
+    """The ids of the areas under `paths` (the areas themselves included), in one query on the small area
+    table. Case queries filter on `area_id IN (…)` with these rather than joining `core_area` for a
+    `path LIKE`, so PostgreSQL can use the case indexes that begin with the area (bench.cases)."""
+    return list(Area.objects.in_areas(paths).order_by().values_list("pk", flat=True))
+
+
 class CaseQuerySet(ScopedQuerySet["Case"]):
     def visible_to(
         self, user: AbstractBaseUser | AnonymousUser, capability: str = "view_cases"
     ) -> CaseQuerySet:
         """Cases in the user's jurisdiction, plus those they handle personally or through their unit
         (a property company's staff see their own cases without any area role), plus those they took in
-        (a liaison who relayed a complaint can follow it)."""
+        (a liaison who relayed a complaint can follow it).
+
+        Unlike most queryset methods this runs one query now: it looks up the ids of the user's units and
+        of the areas in their jurisdiction (one UNION on two small tables), so that the filter names only
+        the case's own columns with literal values. PostgreSQL then ORs the indexes on handler, intake,
+        unit and area: the queue's open-case counts of a community's staff take 4 ms at 1,000,000 cases,
+        where a subquery for the units in the OR read every open case (20 ms) and the join on the area
+        path every case (490 ms; bench.cases)."""
         from yangguang.core.permissions import jurisdiction_paths
 
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        condition = (
-            Q(handler_id=user.pk)
-            | Q(intake_by_id=user.pk)
-            | Q(
-                unit_id__in=HandlingUnit.members.through.objects.filter(user_id=user.pk).values(
-                    "handlingunit_id"
-                )
-            )
-        )
-        for path in jurisdiction_paths(user, capability):
-            condition |= Q(area__path__startswith=path)
+        unit_ids, area_ids = _case_scope(int(user.pk), jurisdiction_paths(user, capability))
+        condition = Q(handler_id=user.pk) | Q(intake_by_id=user.pk)
+        if unit_ids:
+            condition |= Q(unit_id__in=unit_ids)
+        if area_ids:
+            condition |= Q(area_id__in=area_ids)
         return self.filter(condition)
 
     def open(self) -> CaseQuerySet:
@@ -279,9 +289,39 @@ class CaseQuerySet(ScopedQuerySet["Case"]):
         )
         return {row["group"]: _rates(row) for row in rows}
 
+    def tally(self, *fields: str) -> tuple[Counter[tuple[Any, ...]], dict[str, float | int | None]]:
+        """How many of these cases there are per combination of `fields` (merged duplicates included), and
+        `metrics()` over them, from one grouped query: grouped by status as well, the indicators' counts
+        are summed in Python over the groups that are not merged. (The public board shows both over the
+        same cases; two scans of them cost twice as much.)"""
+        rows = self.order_by().values(*fields, "status").annotate(n=Count("id"), **_metric_counts())
+        counts: Counter[tuple[Any, ...]] = Counter()
+        sums = dict.fromkeys(_metric_counts(), 0)
+        for row in rows:
+            counts[tuple(row[name] for name in fields)] += row["n"]
+            if row["status"] != CaseStatus.MERGED:
+                for name in sums:
+                    sums[name] += row[name]
+        return counts, _rates(sums)
+
+
+def _case_scope(user_id: int, paths: list[str]) -> tuple[list[int], list[int]]:
+    """(ids of the user's handling units, ids of the areas under `paths`), from one UNION ALL query."""
+    members = HandlingUnit.members.through.objects.filter(user_id=user_id)
+    if not paths:
+        return list(members.values_list("handlingunit_id", flat=True)), []
+    units = members.values_list("handlingunit_id", Value(False))
+    areas = Area.objects.in_areas(paths).values_list("pk", Value(True))
+    unit_ids: list[int] = []
+    area_ids: list[int] = []
+    for pk, is_area in units.order_by().union(areas.order_by(), all=True):
+        (area_ids if is_area else unit_ids).append(pk)
+    return unit_ids, area_ids
+
 
 def _metric_counts() -> dict[str, Count]:
-    """The counts behind the indicators; shared by `metrics` and `metrics_by` so they cannot drift."""
+    """The counts behind the indicators; shared by `metrics`, `metrics_by` and `tally` so they cannot
+    drift."""
     closed = Q(status__in=CLOSED_STATUSES) | Q(closed_at__isnull=False)
     return {
         "total": Count("id"),

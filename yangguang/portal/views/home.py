@@ -7,22 +7,89 @@ and for a confidential case only its category and status.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import Count
+from django.core.cache import cache
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from yangguang.core.models import Area, AreaKind, Case, CaseStatus, Compound
+from yangguang.core.models import Area, AreaKind, Case, CaseCategory, CaseStatus, Compound
+from yangguang.core.models.cases import area_ids_under
+from yangguang.core.paging import page_from_rows, page_number, uncounted_page
 from yangguang.portal.labels import RESIDENT_NOTE_EVENTS, event_label, status_sentence, steps_for
 from yangguang.portal.places import community_of, community_or_404
 
 BOARD_MONTHS = 12
 CLOSURES_PER_PAGE = 20
+# The closures are paged without a count (yangguang.core.paging) and only this deep: OFFSET costs grow with
+# the page, and a public page should not let anyone make the database walk a community's whole history.
+CLOSURE_PAGES = 50
+# What a board shows except later pages of closures is cached this long per community: the page is public
+# and anonymous, and a community's 12 months of cases take tens of milliseconds to count (bench.cases).
+# While it is cached, the first page of a board runs no query at all.
+BOARD_CACHE_SECONDS = 60
+
+
+@dataclass
+class BoardSummary:
+    """What a board shows that is costly to compute and may be a minute old (pickled into the cache)."""
+
+    community: Area
+    area_ids: list[int]
+    status_counts: dict[str, int]
+    category_counts: list[tuple[str, int]]
+    metrics: dict[str, float | int | None]
+    compounds: list[Compound]
+    first_closures: list[Case]  # the first page, and one more if there is a next page
+
+
+def closures_in(area_ids: list[int]) -> QuerySet[Case]:
+    """Closed cases in these areas, the latest first: a backward scan of the index on `closed_at`."""
+    return (
+        Case.objects.filter(area_id__in=area_ids, closed_at__isnull=False)
+        .select_related("category")
+        .only("number", "title", "confidential", "closed_at", "category__name")
+        .order_by("-closed_at", "-id")
+    )
+
+
+def board_summary(community_id: int) -> BoardSummary:
+    """A community's board without its later pages of closures: from the cache, or in six queries (the
+    community, its areas, the counts with the 12345 indicators in one grouped query over the last 12
+    months, the category names, the compounds and the first page of closures). 404 for a place that is
+    not a community."""
+    key = f"portal:board:{community_id}"
+    summary: BoardSummary | None = cache.get(key)
+    if summary is not None:
+        return summary
+    community = community_or_404(community_id)
+    area_ids = area_ids_under([community.path])
+    since = timezone.now() - datetime.timedelta(days=365 * BOARD_MONTHS // 12)
+    recent = Case.objects.filter(area_id__in=area_ids, created_at__gte=since)
+    counts, metrics = recent.tally("status", "category_id")
+    status_counts: Counter[str] = Counter()
+    by_category: Counter[int] = Counter()
+    for (status, category_id), n in counts.items():
+        status_counts[status] += n
+        by_category[category_id] += n
+    categories = CaseCategory.objects.filter(pk__in=list(by_category)).order_by("position", "code")
+    summary = BoardSummary(
+        community=community,
+        area_ids=area_ids,
+        status_counts=dict(status_counts),
+        category_counts=[(category.name, by_category[category.pk]) for category in categories],
+        metrics=metrics,
+        compounds=list(Compound.objects.filter(area_id__in=area_ids).order_by("name").only("pk", "name")),
+        first_closures=list(closures_in(area_ids)[: CLOSURES_PER_PAGE + 1]),
+    )
+    cache.set(key, summary, BOARD_CACHE_SECONDS)
+    return summary
 
 
 @require_GET
@@ -40,36 +107,27 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, community_id: int) -> HttpResponse:
     """A community's public board: the last 12 months by status and category, the 12345 indicators and
-    the latest closures. A fixed number of queries however many cases there are."""
-    community = community_or_404(community_id)
-    in_community = Case.objects.filter(area__path__startswith=community.path)
-    since = timezone.now() - datetime.timedelta(days=365 * BOARD_MONTHS // 12)
-    recent = in_community.filter(created_at__gte=since)
-    status_counts = dict(recent.order_by().values_list("status").annotate(n=Count("id")))
+    the latest closures. No query while the summary is cached (one for a later page of closures), six
+    when it is computed; the same however many cases there are."""
+    summary = board_summary(community_id)
+    number = page_number(request.GET.get("page"), last=CLOSURE_PAGES)
+    if number == 1:
+        page = page_from_rows(summary.first_closures, 1, CLOSURES_PER_PAGE, last=CLOSURE_PAGES)
+    else:
+        page = uncounted_page(closures_in(summary.area_ids), CLOSURES_PER_PAGE, number, last=CLOSURE_PAGES)
     by_status = [
-        (label, status_counts[value]) for value, label in CaseStatus.choices if value in status_counts
+        (label, summary.status_counts[value])
+        for value, label in CaseStatus.choices
+        if value in summary.status_counts
     ]
-    by_category = list(
-        recent.order_by("category__position", "category__code")
-        .values_list("category__name")
-        .annotate(n=Count("id"))
-    )
-    closures = (
-        in_community.filter(closed_at__isnull=False)
-        .select_related("category")
-        .only("number", "title", "confidential", "closed_at", "category__name")
-        .order_by("-closed_at", "-id")
-    )
-    page = Paginator(closures, CLOSURES_PER_PAGE).get_page(request.GET.get("page"))
-    compounds = Compound.objects.filter(area__path__startswith=community.path).order_by("name")
     context: dict[str, Any] = {
-        "community": community,
+        "community": summary.community,
         "by_status": by_status,
-        "by_category": by_category,
-        "total": sum(status_counts.values()),
-        "metrics": recent.metrics(),
+        "by_category": summary.category_counts,
+        "total": sum(summary.status_counts.values()),
+        "metrics": summary.metrics,
         "page": page,
-        "compounds": list(compounds.only("pk", "name")),
+        "compounds": summary.compounds,
         "months": BOARD_MONTHS,
     }
     return render(request, "portal/board.html", context)
