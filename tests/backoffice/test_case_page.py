@@ -30,7 +30,7 @@ from yangguang.core.models import (
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PHONE = "13812345678"
-CASE_PAGE_QUERIES = 11
+CASE_PAGE_QUERIES = 12
 
 
 def logged_in(user: User) -> Client:
@@ -491,7 +491,7 @@ def test_no_duplicates_found_says_so_and_closed_cases_offer_none(world: World) -
 def test_case_page_query_count_is_pinned(world: World, django_assert_num_queries: Any) -> None:
     """Whatever the timeline holds: the session and user, roles, the user's units and areas, the case, the
     grid's community (for the place), the events, their photos, the holiday calendar, the co-reporters,
-    the triage form's categories. No duplicate
+    the triage form's categories and the supervision committee's opinions on the case. No duplicate
     search."""
     case = dispatched(world)
     client = logged_in(world.alice)

@@ -19,8 +19,10 @@ from yangguang.core.actions.cases import _event
 from yangguang.core.models import Case, CaseStatus
 from yangguang.core.permissions import Cap
 
-# Statuses in which the handler's clock runs (not paused, not yet replied).
-RUNNING = (CaseStatus.SIGNED, CaseStatus.IN_PROGRESS)
+# Statuses in which the handler's clock runs (not paused, not yet replied). A dispatched case has a
+# deadline only when it was fixed at issue (a rectification notice), so an owner who never signs for the
+# notice is escalated too; ordinary cases get theirs when signed for.
+RUNNING = (CaseStatus.DISPATCHED, CaseStatus.SIGNED, CaseStatus.IN_PROGRESS)
 
 
 @dataclass

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yangguang.core.actions import audit
-from yangguang.core.models import Activity, Area, AuditAction, Disclosure, Evidence, Opinion
+from yangguang.core.models import Activity, Area, AuditAction, Disclosure, Evidence, Opinion, Person
 from yangguang.core.permissions import Cap, has_capability
+from yangguang.lib.masking import mask_name
 
 if TYPE_CHECKING:
     import datetime
@@ -39,6 +40,14 @@ EVIDENCE_TYPES = {
 def target_key(obj: models.Model) -> tuple[str, str]:
     """The (type, id) address of any record, as stored in source_type/target_type columns."""
     return obj._meta.model_name or "", str(obj.pk)
+
+
+def target_label(obj: models.Model) -> str:
+    """How an opinion names its record: a resident by the platform's mask only (the committee reads
+    the registry masked, and the label is copied into the ledger and its exports)."""
+    if isinstance(obj, Person):
+        return mask_name(obj.name)
+    return str(obj)[:200]
 
 
 def record_activity(
@@ -82,7 +91,7 @@ def do_add_opinion(actor: Actor, area: Area, target: models.Model, body: str) ->
         area=area,
         target_type=target_type,
         target_id=target_id,
-        target_repr=str(target)[:200],
+        target_repr=target_label(target),
         body=body,
         author=actor,  # type: ignore[misc]
     )
@@ -206,9 +215,16 @@ def do_create_disclosure(
 
 @transaction.atomic
 def do_sign_disclosure(actor: Actor, disclosure: Disclosure) -> Disclosure:
-    """The committee signs a draft; its content is frozen from then on."""
-    if actor is None or not has_capability(actor, Cap.SUPERVISE, disclosure.area):
+    """The supervising body signs a draft; its content is frozen from then on. In a community or village
+    that is its supervision committee; a street's or district's bulletin has no committee above it, so the
+    oversight body there (the street discipline committee, the district) signs it."""
+    if actor is None:
         raise PermissionDenied(_("公开事项须由本社区居务监督委员会审核签字。"))
+    if disclosure.area.is_community:
+        if not has_capability(actor, Cap.SUPERVISE, disclosure.area):
+            raise PermissionDenied(_("公开事项须由本社区居务监督委员会审核签字。"))
+    elif not has_capability(actor, Cap.OVERSEE, disclosure.area):
+        raise PermissionDenied(_("街道、区级通报须由街道纪工委或区级监督部门审核签字。"))
     updated = Disclosure.objects.filter(pk=disclosure.pk, status=Disclosure.Status.DRAFT).update(
         status=Disclosure.Status.SIGNED, signed_by=actor, signed_at=timezone.now()
     )
@@ -226,9 +242,22 @@ def do_sign_disclosure(actor: Actor, disclosure: Disclosure) -> Disclosure:
     return disclosure
 
 
+def may_publish_disclosure(actor: Actor, area: Area) -> bool:
+    """Staff who keep the committee's or the finance records at `area` publish and withdraw disclosures."""
+    if actor is None:
+        return False
+    if has_capability(actor, Cap.MANAGE_COMMITTEE, area):
+        return True
+    if not area.is_community and has_capability(actor, Cap.OVERSEE, area):
+        return True  # a street's or district's own bulletins
+    return has_capability(actor, Cap.MANAGE_FINANCE, area)
+
+
 @transaction.atomic
 def do_publish_disclosure(actor: Actor, disclosure: Disclosure) -> Disclosure:
     """Publish a signed disclosure on the portal. Nothing unsigned is ever published."""
+    if not may_publish_disclosure(actor, disclosure.area):
+        raise PermissionDenied(_("只有本社区工作人员可以公开或撤回公开事项。"))
     if disclosure.status != Disclosure.Status.SIGNED or disclosure.signed_at is None:
         raise ValidationError(_("公开事项须经居务监督委员会签字后才能公开。"))
     updated = Disclosure.objects.filter(pk=disclosure.pk, status=Disclosure.Status.SIGNED).update(
@@ -243,6 +272,8 @@ def do_publish_disclosure(actor: Actor, disclosure: Disclosure) -> Disclosure:
 
 @transaction.atomic
 def do_withdraw_disclosure(actor: Actor, disclosure: Disclosure, reason: str) -> Disclosure:
+    if not may_publish_disclosure(actor, disclosure.area):
+        raise PermissionDenied(_("只有本社区工作人员可以公开或撤回公开事项。"))
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("请填写撤回理由。")})
