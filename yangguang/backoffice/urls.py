@@ -14,6 +14,7 @@ from yangguang.backoffice import (
     urls_projects,
     urls_registry,
     urls_welfare,
+    urls_welfare_notices,
     urls_workspace,
 )
 from yangguang.backoffice.views import auth, home
@@ -35,5 +36,6 @@ urlpatterns = [
     path("", include(urls_inspections)),
     path("", include(urls_finance)),
     path("", include(urls_welfare)),
+    path("", include(urls_welfare_notices)),
     path("", include(urls_projects)),
 ]

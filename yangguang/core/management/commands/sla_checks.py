@@ -1,4 +1,5 @@
-"""`manage.py sla_checks [--every SECONDS]`: reminders and 督办 escalations, then pending SMS/email."""
+"""`manage.py sla_checks [--every SECONDS]`: reminders and 督办 escalations, public notices (公示) whose period
+has ended, then pending SMS/email. Every step is safe to run twice and from several workers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from yangguang.core.actions.escalation import run_sla_checks
+from yangguang.core.actions.notices import end_due_notices
 from yangguang.core.actions.notify import deliver_due
 
 
@@ -20,9 +22,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, every: int, **options: Any) -> None:
         while True:
             result = run_sla_checks()
+            ended = end_due_notices()
             sent, failed = deliver_due()
             self.stdout.write(
-                f"提醒 {result.reminded} 件，督办 {result.escalated} 件；发送通知 {sent} 条，失败 {failed} 条"
+                f"提醒 {result.reminded} 件，督办 {result.escalated} 件；公示期满 {ended} 项；"
+                f"发送通知 {sent} 条，失败 {failed} 条"
             )
             if not every:
                 return

@@ -1,0 +1,180 @@
+"""Welfare projects (惠民项目) on the portal: a community's projects (`/projects/c/<community>/`) and one
+project's page (`/projects/<pk>/`) with its budget, funding, contractor, spending the committee signed,
+public progress reports with their photos, the acceptance result and the residents' feedback form.
+
+Nothing personal is shown: the contractor passes `vouchers.public_payee` (an individual is masked), staff's
+free text passes `inspections.public_text` (phone and ID numbers and residents' names masked), and the acceptance's participants and notes, the
+voucher payees and the residents' comments are never loaded. Photos are served only for public progress
+reports of projects that are not cancelled. Plain HTML, full page loads, no JavaScript.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from yangguang.core.actions import projects, vouchers
+from yangguang.core.actions.inspections import public_text
+from yangguang.core.middleware import client_ip
+from yangguang.core.models import Evidence, Project, ProjectAcceptance, VoucherStatus
+from yangguang.portal.places import community_of, community_or_404
+
+PER_PAGE = 20
+SIGNED = (VoucherStatus.REVIEWED, VoucherStatus.COSIGNED, VoucherStatus.POSTED)
+SCORES = [
+    (5, gettext_lazy("非常满意")),
+    (4, gettext_lazy("满意")),
+    (3, gettext_lazy("一般")),
+    (2, gettext_lazy("不满意")),
+    (1, gettext_lazy("非常不满意")),
+]
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png"}
+
+
+class FeedbackForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=gettext_lazy("评分"),
+        choices=[(str(value), label) for value, label in SCORES],
+        coerce=int,
+        error_messages={
+            "required": gettext_lazy("请选择评分。"),
+            "invalid_choice": gettext_lazy("请选择评分。"),
+        },
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("意见"),
+        required=False,
+        max_length=projects.MAX_FEEDBACK_COMMENT,
+        error_messages={"max_length": gettext_lazy("意见不能超过%(limit_value)d个字。")},
+    )
+
+
+def _public_project(pk: int) -> Project:
+    project = (
+        Project.objects.select_related("area__parent")
+        .exclude(status=Project.Status.CANCELLED)
+        .filter(pk=pk)
+        .first()
+    )
+    if project is None:
+        raise Http404(_("没有这个项目。"))
+    return project
+
+
+@require_GET
+def community_projects(request: HttpRequest, community_id: int) -> HttpResponse:
+    """A community's projects (not cancelled), newest first, 20 a page."""
+    area = community_or_404(community_id)
+    rows = (
+        Project.objects.filter(area__path__startswith=area.path)
+        .exclude(status=Project.Status.CANCELLED)
+        .only("pk", "title", "status", "budget", "created_at")
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    items = [(p, projects.yuan(p.budget)) for p in page.object_list]
+    return render(request, "portal/project_list.html", {"community": area, "page": page, "items": items})
+
+
+@require_http_methods(["GET", "POST"])
+def project(request: HttpRequest, pk: int) -> HttpResponse:
+    """One project's public page and the feedback form (POST → redirect back with a thank-you)."""
+    found = _public_project(pk)
+    form = FeedbackForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            projects.check_leave_feedback(
+                found,
+                score=form.cleaned_data["score"],
+                comment=form.cleaned_data["comment"],
+                ip=client_ip(request),
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            return redirect(reverse("portal:project", args=[found.pk]) + "?feedback=done#feedback")
+    signed = found.spendings.filter(voucher__status__in=SIGNED).aggregate(total=Sum("voucher__amount"))[
+        "total"
+    ]
+    reports = list(
+        found.progress_reports.filter(public=True)
+        .only("pk", "on", "text", "quantity_done")
+        .order_by("-on", "-id")
+    )
+    photos = projects.progress_photos(reports)
+    acceptance = (
+        ProjectAcceptance.objects.filter(project=found).only("on", "passed", "quantity_counted").first()
+    )
+    summary = projects.feedback_summary(found)
+    context = {
+        "project": found,
+        "community": community_of(found.area) or found.area,
+        "description": public_text(found.description, found.area),
+        "budget": projects.yuan(found.budget),
+        "contractor": vouchers.public_payee(found.contractor) if found.contractor else "",
+        "contract_amount": projects.yuan(found.contract_amount) if found.contract_amount is not None else "",
+        "spent": projects.yuan(signed or Decimal(0)),
+        "reports": [(r, public_text(r.text, found.area), photos.get(r.pk, [])) for r in reports],
+        "acceptance": acceptance,
+        "summary": summary,
+        "form": form,
+        "scores": SCORES,
+        "summary_errors": _summary(form),
+        "thanks": request.method == "GET" and request.GET.get("feedback") == "done",
+    }
+    return render(request, "portal/project.html", context)
+
+
+def _summary(form: FeedbackForm) -> list[tuple[str, str]]:
+    if not form.is_bound or not form.errors:
+        return []
+    summary = [("", str(message)) for message in form.non_field_errors()]
+    anchors = {"score": "score-5", "comment": "id_comment"}
+    for name in form.fields:
+        for message in form.errors.get(name, []):
+            summary.append((anchors[name], str(message)))
+    return summary
+
+
+@require_GET
+def photo(request: HttpRequest, pk: int, evidence_pk: int) -> FileResponse:
+    """A photo of a public progress report of a project that is not cancelled; 404 for anything else."""
+    found = _public_project(pk)
+    public_ids = [str(i) for i in found.progress_reports.filter(public=True).values_list("pk", flat=True)]
+    evidence = (
+        Evidence.objects.filter(
+            pk=evidence_pk,
+            target_type="projectprogress",
+            target_id__in=public_ids,
+            content_type__in=list(_EXTENSIONS),
+        )
+        .only("file", "content_type")
+        .first()
+    )
+    if evidence is None:
+        raise Http404(_("没有这张照片。"))
+    response = FileResponse(
+        evidence.file.open("rb"),
+        content_type=evidence.content_type,
+        # A neutral name: the uploader's file name may say more than the photo.
+        filename=f"photo-{evidence.pk}{_EXTENSIONS[evidence.content_type]}",
+    )
+    response["Content-Disposition"] = "inline"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
