@@ -23,7 +23,6 @@ from yangguang.core.actions.escalation import run_sla_checks
 from yangguang.core.actions.ledger import evidence_for
 from yangguang.core.models import (
     Activity,
-    Case,
     CaseEvent,
     CaseStatus,
     Disclosure,

@@ -56,6 +56,7 @@ from yangguang.core.permissions import Cap, Role, has_capability
 from yangguang.core.sealing import blind_index
 from yangguang.lib import idnumber
 from yangguang.lib.masking import mask_name
+from yangguang.lib.ratios import reaches
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -1396,7 +1397,8 @@ def count_result(
         "majority_percent": election.majority_percent,
         "seats": election.seats,
     }
-    quorate = electorate > 0 and attended * 100 >= election.quorum_percent * electorate
+    # Two thirds is written 67 %: the attendance is rounded to a whole percent (yangguang.lib.ratios).
+    quorate = reaches(attended, electorate, election.quorum_percent)
     params = {
         "e": electorate,
         "a": attended,

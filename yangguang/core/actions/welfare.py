@@ -60,6 +60,7 @@ from yangguang.core.models import (
 from yangguang.core.permissions import Cap, has_capability
 from yangguang.core.sealing import blind_index
 from yangguang.lib.masking import mask_name
+from yangguang.lib.ratios import reaches
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -625,19 +626,6 @@ def do_remove_member(actor: Actor, member: ApplicationMember, reason: str) -> No
 
 
 # --- the application path ----------------------------------------------------------------------------------
-
-
-def reaches(part: int, whole: int, percent: int) -> bool:
-    """Whether part/whole, rounded half up to a whole percent, is at least `percent` (integer arithmetic).
-
-    So the default 67% means "two thirds": 6 of 9 (66.67% → 67%) passes, 13 of 20 (65%) fails, and so
-    does 2 of 3; the rounding lets 133 of 200 (66.5% → 67%) pass too, which no real meeting size reaches
-    below two thirds by more than half a percent.
-    """
-    if whole <= 0:
-        return False
-    rounded = (part * 200 + whole) // (2 * whole)
-    return rounded >= percent
 
 
 def notice_entry(application: Application) -> NoticeEntry | None:
