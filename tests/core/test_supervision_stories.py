@@ -277,3 +277,14 @@ def test_staff_cannot_record_a_call_back_on_a_rectification_case(world: World) -
     notice, _when = overdue_story(world)
     with pytest.raises(PermissionDenied, match="居务监督委员会验收"):
         check_transition_permission(world.alice, notice.case, "rate_satisfied")
+
+
+def test_a_rectification_case_is_not_closed_from_the_case_page(world: World) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from yangguang.core.actions.cases import check_transition_permission
+
+    notice, _when = overdue_story(world)
+    for step in ("close", "merge"):
+        with pytest.raises(PermissionDenied, match="验收后办结"):
+            check_transition_permission(world.alice, notice.case, step)

@@ -548,6 +548,10 @@ def can_handle(user: AbstractBaseUser | AnonymousUser, case: Case) -> bool:
 def check_transition_permission(user: AbstractBaseUser | AnonymousUser, case: Case, name: str) -> None:
     """Who may take which step: intake staff dispatch and reject, handlers work the case, supervisors
     approve; residents rate through their private link (checked by the portal view)."""
+    if name in {"close", "merge"} and case.channel == Channel.INSPECTION:
+        # A rectification notice ends with the committee's verification (actions.inspections), never
+        # by the owner or the intake office closing it from the case page.
+        raise PermissionDenied(_("整改通知由居务监督委员会验收后办结，不能在此办结或合并。"))
     if name in {"dispatch", "reject", "merge", "close"}:
         if has_capability(user, Cap.INTAKE_CASES, case.area) or has_capability(
             user, Cap.HANDLE_CASES, case.area

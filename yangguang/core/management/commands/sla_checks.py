@@ -14,7 +14,7 @@ from yangguang.core.actions.notify import deliver_due
 
 
 class Command(BaseCommand):
-    help = "到期提醒、超期督办，并重试发送未成功的短信和邮件。"
+    help = "到期提醒、超期督办、结束期满的公示，并重试发送未成功的短信和邮件。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--every", type=int, default=0, help="每隔多少秒运行一次（0 = 只运行一次）")
