@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from tests.conftest import World, make_user
 from tests.core.test_inspections import in_days, issued, item, pdf, planned, png, replied_by_owner, started
+from yangguang.core.actions import bulletins
 from yangguang.core.actions import inspections as insp
 from yangguang.core.actions.ledger import evidence_for
 from yangguang.core.models import (
@@ -80,7 +81,7 @@ def test_outsiders_get_404_on_every_page_of_a_record(world: World) -> None:
     rectification = issued(world)
     inspection = rectification.finding.inspection
     [evidence] = evidence_for(rectification.finding)
-    bulletin = insp.check_generate_bulletin(world.erin, world.district, in_days(-7), in_days(0))
+    bulletin = bulletins.check_generate_bulletin(world.erin, world.district, in_days(-7), in_days(0))
     pages = [
         url("insp_detail", inspection.pk),
         url("insp_evidence", inspection.pk, evidence.pk),
@@ -496,7 +497,7 @@ def test_list_query_count_does_not_grow_with_rows(
 
 def test_bulletin_list_query_count(world: World, django_assert_num_queries: Any) -> None:
     for _ in range(3):
-        insp.check_generate_bulletin(world.dave, world.street, in_days(-7), in_days(0))
+        bulletins.check_generate_bulletin(world.dave, world.street, in_days(-7), in_days(0))
     client = logged_in(world.dave)
     # session, user, role assignments, count, page rows (with their areas)
     with django_assert_num_queries(5):

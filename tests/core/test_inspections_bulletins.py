@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.conftest import World, make_user
 from tests.core.test_inspections import in_days, item, replied_by_owner
-from yangguang.core.actions import cases
+from yangguang.core.actions import bulletins, cases
 from yangguang.core.actions import inspections as insp
 from yangguang.core.models import Case, Finding, Inspection, InspectionCheck, Rectification
 from yangguang.core.permissions import Role
@@ -94,7 +94,7 @@ def two_communities(world: World) -> World:
 
 def test_bulletin_figures_are_correct_across_two_communities(two_communities: World) -> None:
     world = two_communities
-    bulletin = insp.check_generate_bulletin(world.dave, world.street, in_days(-30), timezone.localdate())
+    bulletin = bulletins.check_generate_bulletin(world.dave, world.street, in_days(-30), timezone.localdate())
     figures = bulletin.figures
     rows = {row["name"]: row for row in figures["communities"]}
     assert list(rows) == ["阳光社区", "和平社区"]
@@ -113,17 +113,19 @@ def test_bulletin_figures_are_correct_across_two_communities(two_communities: Wo
 
 def test_figures_are_frozen_when_generated(two_communities: World) -> None:
     world = two_communities
-    bulletin = insp.check_generate_bulletin(world.dave, world.street, in_days(-30), timezone.localdate())
+    bulletin = bulletins.check_generate_bulletin(world.dave, world.street, in_days(-30), timezone.localdate())
     complete(world.bob, held(world, world.bob, world.sunshine, Inspection.Kind.ROUTINE))
     bulletin.refresh_from_db()
     assert bulletin.figures["totals"]["inspections"]["total"] == 3
-    again = insp.check_generate_bulletin(world.dave, world.street, in_days(-30), timezone.localdate())
+    again = bulletins.check_generate_bulletin(world.dave, world.street, in_days(-30), timezone.localdate())
     assert again.figures["totals"]["inspections"]["total"] == 4
 
 
 def test_district_bulletin_covers_every_street(two_communities: World) -> None:
     world = two_communities
-    bulletin = insp.check_generate_bulletin(world.erin, world.district, in_days(-30), timezone.localdate())
+    bulletin = bulletins.check_generate_bulletin(
+        world.erin, world.district, in_days(-30), timezone.localdate()
+    )
     names = [row["name"] for row in bulletin.figures["communities"]]
     assert names == ["阳光社区", "和平社区", "明月村"]
     assert bulletin.figures["totals"]["inspections"]["total"] == 4
@@ -134,46 +136,46 @@ def test_bulletin_figures_take_a_fixed_number_of_queries(
 ) -> None:
     world = two_communities
     with django_assert_num_queries(4):  # type: ignore[operator]
-        insp.bulletin_figures(world.district, in_days(-30), timezone.localdate())
+        bulletins.bulletin_figures(world.district, in_days(-30), timezone.localdate())
 
 
 def test_only_the_street_or_district_generates(world: World) -> None:
     for actor in (world.alice, world.bob, world.carol, world.mallory):
         with pytest.raises(PermissionDenied):
-            insp.check_generate_bulletin(actor, world.street, in_days(-30), in_days(0))
+            bulletins.check_generate_bulletin(actor, world.street, in_days(-30), in_days(0))
     with pytest.raises(PermissionDenied):
-        insp.check_generate_bulletin(world.dave, world.district, in_days(-30), in_days(0))
+        bulletins.check_generate_bulletin(world.dave, world.district, in_days(-30), in_days(0))
     with pytest.raises(PermissionDenied):
-        insp.check_generate_bulletin(world.dave, world.street2, in_days(-30), in_days(0))
+        bulletins.check_generate_bulletin(world.dave, world.street2, in_days(-30), in_days(0))
     with pytest.raises(ValidationError, match="街道（乡镇）或区"):
-        insp.check_generate_bulletin(world.erin, world.sunshine, in_days(-30), in_days(0))
+        bulletins.check_generate_bulletin(world.erin, world.sunshine, in_days(-30), in_days(0))
     with pytest.raises(ValidationError, match="不能早于起始日期"):
-        insp.check_generate_bulletin(world.dave, world.street, in_days(0), in_days(-1))
+        bulletins.check_generate_bulletin(world.dave, world.street, in_days(0), in_days(-1))
     with pytest.raises(ValidationError, match="不能超过一年"):
-        insp.check_generate_bulletin(world.dave, world.street, in_days(-400), in_days(0))
+        bulletins.check_generate_bulletin(world.dave, world.street, in_days(-400), in_days(0))
 
 
 def test_bulletin_becomes_a_disclosure_draft_once(two_communities: World) -> None:
     world = two_communities
-    bulletin = insp.check_generate_bulletin(
+    bulletin = bulletins.check_generate_bulletin(
         world.dave, world.street, in_days(-30), timezone.localdate(), remarks="请阳光社区于月底前完成整改"
     )
-    disclosure = insp.do_disclose_bulletin(world.dave, bulletin)
+    disclosure = bulletins.do_disclose_bulletin(world.dave, bulletin)
     assert disclosure.kind == "bulletin" and disclosure.area == world.street
     assert disclosure.payload["totals"] == bulletin.figures["totals"]
     assert all("area_id" not in row for row in disclosure.payload["communities"])
     with pytest.raises(ValidationError, match="已生成公开草稿"):
-        insp.do_disclose_bulletin(world.dave, bulletin)
+        bulletins.do_disclose_bulletin(world.dave, bulletin)
     with pytest.raises(PermissionDenied):
-        insp.do_disclose_bulletin(world.alice, bulletin)
+        bulletins.do_disclose_bulletin(world.alice, bulletin)
 
 
 def test_the_street_signs_and_publishes_its_bulletin_and_a_committee_cannot(two_communities: World) -> None:
     from yangguang.core.actions import ledger
 
     world = two_communities
-    bulletin = insp.check_generate_bulletin(world.dave, world.street, in_days(-30), timezone.localdate())
-    disclosure = insp.do_disclose_bulletin(world.dave, bulletin)
+    bulletin = bulletins.check_generate_bulletin(world.dave, world.street, in_days(-30), timezone.localdate())
+    disclosure = bulletins.do_disclose_bulletin(world.dave, bulletin)
     with pytest.raises(PermissionDenied, match="街道纪工委"):
         ledger.do_sign_disclosure(world.bob, disclosure)  # a community's committee has no say over the street
     ledger.do_sign_disclosure(world.dave, disclosure)

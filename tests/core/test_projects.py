@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.conftest import World, make_user
-from yangguang.core.actions import inspections, ledger, projects, vouchers
+from yangguang.core.actions import inspections, ledger, project_checks, projects, vouchers
 from yangguang.core.models import (
     Activity,
     AuditEntry,
@@ -121,8 +121,8 @@ def sign(world: World, spending: Any) -> None:
     vouchers.do_voucher_transition(heidi(world), spending.voucher, "cosign")
 
 
-def line(project: Project, key: str) -> projects.CheckLine:
-    found = [entry for entry in projects.project_checks(project) if entry.key == key]
+def line(project: Project, key: str) -> project_checks.CheckLine:
+    found = [entry for entry in project_checks.project_checks(project) if entry.key == key]
     assert found, f"no check line {key}"
     return found[0]
 

@@ -24,7 +24,7 @@ from yangguang.backoffice.forms_finance import (
     communities_in_reach,
     power_items_for,
 )
-from yangguang.core.actions import projects, vouchers
+from yangguang.core.actions import project_checks, projects, vouchers
 from yangguang.core.models import Area, Finding, Inspection, PowerItem, PowerUse, Project
 from yangguang.core.models.supervision import MeetingType
 from yangguang.core.permissions import Cap
@@ -69,7 +69,7 @@ class PowerUseField(_ModelChoiceField):
 
 def split_meeting(text: str) -> tuple[str, str]:
     """A stored decision meeting back into (type, remark) for the form."""
-    kind = projects.meeting_kind_of(text) or ""
+    kind = project_checks.meeting_kind_of(text) or ""
     if kind:
         label = str(MeetingType(kind).label)
         if text.startswith(label):

@@ -2,16 +2,18 @@
 
 from django.urls import URLPattern, path, re_path
 
-from yangguang.backoffice.views import welfare
+from yangguang.backoffice.views import welfare, welfare_settings
 
 urlpatterns: list[URLPattern] = [
-    path("welfare/programs/", welfare.program_list, name="welfare_programs"),
-    path("welfare/programs/add/", welfare.program_edit, name="welfare_program_add"),
-    path("welfare/programs/<int:pk>/", welfare.program_detail, name="welfare_program"),
-    path("welfare/programs/<int:pk>/edit/", welfare.program_edit, name="welfare_program_edit"),
-    path("welfare/programs/<int:pk>/standards/add/", welfare.standard_add, name="welfare_standard_add"),
-    path("welfare/rules/", welfare.rule_list, name="welfare_rules"),
-    path("welfare/rules/add/", welfare.rule_add, name="welfare_rule_add"),
+    path("welfare/programs/", welfare_settings.program_list, name="welfare_programs"),
+    path("welfare/programs/add/", welfare_settings.program_edit, name="welfare_program_add"),
+    path("welfare/programs/<int:pk>/", welfare_settings.program_detail, name="welfare_program"),
+    path("welfare/programs/<int:pk>/edit/", welfare_settings.program_edit, name="welfare_program_edit"),
+    path(
+        "welfare/programs/<int:pk>/standards/add/", welfare_settings.standard_add, name="welfare_standard_add"
+    ),
+    path("welfare/rules/", welfare_settings.rule_list, name="welfare_rules"),
+    path("welfare/rules/add/", welfare_settings.rule_add, name="welfare_rule_add"),
     path("welfare/applications/", welfare.application_list, name="welfare_applications"),
     path("welfare/applications/new/", welfare.application_new, name="welfare_application_new"),
     path("welfare/applications/<int:pk>/", welfare.application_detail, name="welfare_application"),

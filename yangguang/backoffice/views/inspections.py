@@ -2,9 +2,10 @@
 evidence, rectification notices, completion), rectification notices (list, page, printable notice,
 verification, report back) and bulletins for the street and district.
 
-Objects are loaded only through the `access_*` helpers of `actions/inspections.py` (404 for outsiders, and
-for staff before an unannounced inspection is held); every change goes through an action, which checks
-that the user sits on the community's committee (403 otherwise). The page offers the committee's forms
+Objects are loaded only through the `access_*` helpers of `actions/inspections.py` and
+`actions/bulletins.py` (404 for outsiders, and for staff before an unannounced inspection is held); every
+change goes through an action, which checks that the user sits on the community's committee (403
+otherwise). The page offers the committee's forms
 only to the committee; the POST views do not rely on that.
 """
 
@@ -32,6 +33,7 @@ from django.views.decorators.http import require_POST
 from yangguang.backoffice import forms_inspections as iforms
 from yangguang.backoffice.forms import attach_errors
 from yangguang.backoffice.views.generic import Crumb, home_crumb
+from yangguang.core.actions import bulletins
 from yangguang.core.actions import inspections as insp
 from yangguang.core.actions.ledger import evidence_for, target_key
 from yangguang.core.models import (
@@ -611,7 +613,7 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            bulletin = insp.check_generate_bulletin(
+            bulletin = bulletins.check_generate_bulletin(
                 user,
                 data["area"],
                 data["period_start"],
@@ -630,7 +632,7 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    bulletin = insp.access_bulletin(request.user, pk)
+    bulletin = bulletins.access_bulletin(request.user, pk)
     figures = bulletin.figures or {}
     context = {
         "bulletin": bulletin,
@@ -639,7 +641,7 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "columns": [label for _key, _label, columns in COLUMN_GROUPS for _k, label in columns],
         "rows": [figure_row(str(row.get("name", "")), row) for row in figures.get("communities", [])],
         "totals": figure_row(_("合计"), figures.get("totals", {})),
-        "disclosure": insp.bulletin_disclosure(bulletin),
+        "disclosure": bulletins.bulletin_disclosure(bulletin),
     }
     return render(request, "backoffice/inspections/bulletin_detail.html", context)
 
@@ -647,9 +649,9 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def bulletin_disclose(request: HttpRequest, pk: int) -> HttpResponse:
-    bulletin = insp.access_bulletin(request.user, pk)
+    bulletin = bulletins.access_bulletin(request.user, pk)
     try:
-        insp.do_disclose_bulletin(request.user, bulletin)
+        bulletins.do_disclose_bulletin(request.user, bulletin)
     except ValidationError as exc:
         _refused(request, exc)
     else:

@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from yangguang.backoffice import forms_projects as pf
 from yangguang.backoffice.forms import attach_errors
 from yangguang.backoffice.views.generic import Crumb, home_crumb
-from yangguang.core.actions import projects
+from yangguang.core.actions import project_checks, projects
 from yangguang.core.models import (
     Evidence,
     Project,
@@ -189,7 +189,7 @@ def detail_context(
     spent = sum(
         (s.voucher.amount for s in spendings if s.voucher.status != VoucherStatus.REJECTED), Decimal(0)
     )
-    checks = projects.project_checks(project)
+    checks = project_checks.project_checks(project)
     feedback = projects.feedback_summary(project)
 
     def form(name: str, factory: Any) -> forms.Form | None:
@@ -227,9 +227,9 @@ def detail_context(
         "contract_amount": yuan(project.contract_amount) if project.contract_amount is not None else "",
         "quotes": [(q, yuan(q.amount)) for q in quotes],
         "may_choose": manage and status == Project.Status.PROCUREMENT,
-        "quotes_short": projects.quotes_missing(project, len(quotes)),
-        "threshold": yuan(projects.quote_threshold()),
-        "min_quotes": projects.MIN_QUOTES,
+        "quotes_short": project_checks.quotes_missing(project, len(quotes)),
+        "threshold": yuan(project_checks.quote_threshold()),
+        "min_quotes": project_checks.MIN_QUOTES,
         "spendings": [(s, yuan(s.voucher.amount)) for s in spendings],
         "reports": [(r, photos.get(r.pk, [])) for r in reports],
         "acceptance": acceptance,
@@ -344,11 +344,11 @@ def quote_choose(request: HttpRequest, pk: int, quote_pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已选定“%(s)s”为承建/供货单位。") % {"s": quote.supplier})
         project.refresh_from_db()
-        if projects.quotes_missing(project, project.quotes.count()):
+        if project_checks.quotes_missing(project, project.quotes.count()):
             messages.warning(
                 request,
                 _("合同金额超过%(limit)s，但报价不足%(n)d家：监督检查中会列为问题，请在说明中写明原因。")
-                % {"limit": yuan(projects.quote_threshold()), "n": projects.MIN_QUOTES},
+                % {"limit": yuan(project_checks.quote_threshold()), "n": project_checks.MIN_QUOTES},
             )
     return back_to(project, "quotes")
 

@@ -1,5 +1,4 @@
-"""Inspections by the supervision committee (监督检查), their findings, rectification notices (整改通知) and
-the street's or district's bulletins (通报).
+"""Inspections by the supervision committee (监督检查), their findings and rectification notices (整改通知).
 
 The flow of DOMAIN.md: inspection → finding → rectification notice with a deadline → rectified / overdue →
 escalated to the street discipline committee (督办) → verified and closed → reported back (反馈通报).
@@ -13,13 +12,11 @@ escalated to the street discipline committee (督办) → verified and closed �
   (`actions/escalation.py`, run by `sla_checks`) escalates it to the street when overdue; the committee's
   verification closes it or sends it back (重办). The `Rectification` row keeps the notice itself, the
   verdict and the report back.
-- A bulletin freezes per-community figures for a period in `Bulletin.figures`, computed in a few grouped
-  queries; it can become a disclosure draft.
+- The street's or district's bulletins (通报), which count all this per community, are in `bulletins`.
 
 Who may do what: the committee's own acts need Cap.SUPERVISE at the community (not even the district admin
-holds it); bulletins need Cap.OVERSEE at a street or district. Reading needs Cap.VIEW_SUPERVISION, with one
-exception: an unannounced inspection (明察暗访) stays hidden from community staff until it is held — see
-`visible_inspections`.
+holds it). Reading needs Cap.VIEW_SUPERVISION, with one exception: an unannounced inspection (明察暗访)
+stays hidden from community staff until it is held — see `visible_inspections`.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.db.models.functions import Length
 from django.http import Http404
 from django.utils import timezone
@@ -42,9 +39,7 @@ from yangguang.core.actions import audit, cases, ledger
 from yangguang.core.models import (
     Activity,
     Area,
-    AreaKind,
     AuditAction,
-    Bulletin,
     Case,
     CaseCategory,
     CaseStatus,
@@ -91,11 +86,9 @@ RECORDED_RESULTS = frozenset(
 RECTIFICATION_CATEGORIES = ("integrity", "other")
 RECTIFICATION_SOURCE = "finding"
 DISCLOSURE_KIND = "rectification_report"
-BULLETIN_DISCLOSURE_KIND = "bulletin"
 # The committee's verification recorded as the case's rating: passed counts as satisfied, failed as not.
 VERIFIED_PASSED_SCORE = 5
 VERIFIED_FAILED_SCORE = 1
-MAX_BULLETIN_DAYS = 366
 
 
 # --- permissions and visibility ----------------------------------------------------------------------
@@ -173,18 +166,6 @@ def access_rectification(user: User, pk: int | str) -> Rectification:
     if not has_capability(user, Cap.VIEW_SUPERVISION, rectification.finding.inspection.area):
         raise Http404
     return rectification
-
-
-def access_bulletin(user: User, pk: int | str) -> Bulletin:
-    if not user.is_authenticated:
-        raise Http404
-    try:
-        bulletin = Bulletin.objects.select_related("area", "created_by").get(pk=pk)
-    except (Bulletin.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
-    if not has_capability(user, Cap.OVERSEE, bulletin.area):
-        raise Http404
-    return bulletin
 
 
 # --- planning ----------------------------------------------------------------------------------------
@@ -776,166 +757,6 @@ def rectification_is_overdue(rectification: Rectification, today: datetime.date 
         return False
     status = rectification.case.status
     return status in OPEN_STATUSES and status != CaseStatus.REPLIED and rectification.deadline < today
-
-
-# --- bulletins (通报) ----------------------------------------------------------------------------------
-
-INSPECTION_KEYS = tuple(Inspection.Kind.values)
-SEVERITY_KEYS = tuple(Finding.Severity.values)
-RECTIFICATION_KEYS = ("issued", "passed", "open", "overdue", "escalated")
-
-
-def _empty_row() -> dict[str, dict[str, int]]:
-    return {
-        "inspections": {key: 0 for key in (*INSPECTION_KEYS, "total")},
-        "findings": {key: 0 for key in (*SEVERITY_KEYS, "total")},
-        "rectifications": {key: 0 for key in RECTIFICATION_KEYS},
-    }
-
-
-def bulletin_figures(area: Area, start: datetime.date, end: datetime.date) -> dict[str, Any]:
-    """Per-community figures for a period, in four queries (communities, inspections, findings,
-    rectifications), with totals.
-
-    - inspections: completed inspections held in the period, by kind;
-    - findings: findings of those inspections, by severity;
-    - rectifications: issued in the period; verified as passed in the period; open at the end of the
-      period (issued by then, not yet verified as passed by then); overdue (open, and the deadline before
-      the end of the period or today, whichever is earlier); escalated to the street in the period.
-    """
-    since = timezone.make_aware(datetime.datetime.combine(start, datetime.time.min))
-    until = timezone.make_aware(
-        datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min)
-    )
-    cutoff = min(end, timezone.localdate())
-    communities = list(
-        Area.objects.filter(path__startswith=area.path, kind__in=[AreaKind.COMMUNITY, AreaKind.VILLAGE])
-        .order_by("path")
-        .values_list("pk", "name")
-    )
-    rows: dict[int, dict[str, dict[str, int]]] = defaultdict(_empty_row)
-    held = Inspection.objects.filter(
-        area__path__startswith=area.path,
-        status=Inspection.Status.COMPLETED,
-        held_on__gte=start,
-        held_on__lte=end,
-    )
-    for row in held.values("area_id", "kind").annotate(n=Count("id")).order_by():
-        rows[row["area_id"]]["inspections"][row["kind"]] += row["n"]
-    findings = Finding.objects.filter(inspection__in=held.values("pk"))
-    for row in findings.values("inspection__area_id", "severity").annotate(n=Count("id")).order_by():
-        rows[row["inspection__area_id"]]["findings"][row["severity"]] += row["n"]
-    passed_by_end = Q(verdict=Rectification.Verdict.PASSED, verified_at__lt=until)
-    open_at_end = Q(issued_at__lt=until) & ~passed_by_end
-    rectifications = (
-        Rectification.objects.filter(
-            finding__inspection__area__path__startswith=area.path, issued_at__lt=until
-        )
-        .values("finding__inspection__area_id")
-        .annotate(
-            issued=Count("id", filter=Q(issued_at__gte=since)),
-            passed=Count("id", filter=passed_by_end & Q(verified_at__gte=since)),
-            open=Count("id", filter=open_at_end),
-            overdue=Count("id", filter=open_at_end & Q(deadline__lt=cutoff)),
-            escalated=Count("id", filter=Q(case__escalated_at__gte=since, case__escalated_at__lt=until)),
-        )
-        .order_by()
-    )
-    for row in rectifications:
-        target = rows[row["finding__inspection__area_id"]]["rectifications"]
-        for key in RECTIFICATION_KEYS:
-            target[key] += row[key]
-    totals = _empty_row()
-    listed = []
-    for pk, name in communities:
-        row = rows.get(pk) or _empty_row()
-        row["inspections"]["total"] = sum(row["inspections"][k] for k in INSPECTION_KEYS)
-        row["findings"]["total"] = sum(row["findings"][k] for k in SEVERITY_KEYS)
-        for group, values in row.items():
-            for key, value in values.items():
-                totals[group][key] += value
-        listed.append({"area_id": pk, "name": name, **row})
-    return {
-        "period": [start.isoformat(), end.isoformat()],
-        "generated_at": timezone.now().isoformat(),
-        "communities": listed,
-        "totals": totals,
-    }
-
-
-@transaction.atomic
-def check_generate_bulletin(
-    actor: Actor,
-    area: Area,
-    period_start: datetime.date,
-    period_end: datetime.date,
-    *,
-    title: str = "",
-    remarks: str = "",
-) -> Bulletin:
-    """A bulletin of a street's or district's communities for a period; its figures are frozen now."""
-    if actor is None or not has_capability(actor, Cap.OVERSEE, area):
-        raise PermissionDenied(_("只有街道或区级监督人员可以生成通报。"))
-    if area.kind not in (AreaKind.STREET, AreaKind.DISTRICT):
-        raise ValidationError({"area": _("通报的范围应为街道（乡镇）或区。")})
-    if period_end < period_start:
-        raise ValidationError({"period_end": _("截止日期不能早于起始日期。")})
-    if (period_end - period_start).days >= MAX_BULLETIN_DAYS:
-        raise ValidationError({"period_end": _("通报期间不能超过一年。")})
-    title = title.strip() or _("%(area)s居务监督检查情况通报（%(start)s至%(end)s）") % {
-        "area": area.name,
-        "start": period_start.isoformat(),
-        "end": period_end.isoformat(),
-    }
-    bulletin = Bulletin.objects.create(
-        area=area,
-        title=title[:200],
-        period_start=period_start,
-        period_end=period_end,
-        figures=bulletin_figures(area, period_start, period_end),
-        remarks=remarks.strip(),
-        created_by=actor,  # type: ignore[misc]
-    )
-    audit.record(
-        actor,
-        AuditAction.CREATE,
-        target=bulletin,
-        changes={"period": [None, f"{period_start.isoformat()}~{period_end.isoformat()}"]},
-    )
-    return bulletin
-
-
-def bulletin_disclosure(bulletin: Bulletin) -> Disclosure | None:
-    source_type, source_id = ledger.target_key(bulletin)
-    return Disclosure.objects.filter(source_type=source_type, source_id=source_id).first()
-
-
-@transaction.atomic
-def do_disclose_bulletin(actor: Actor, bulletin: Bulletin) -> Disclosure:
-    """Turn a bulletin into a disclosure draft. Its figures are counts per community: nothing personal."""
-    if actor is None or not has_capability(actor, Cap.OVERSEE, bulletin.area):
-        raise PermissionDenied(_("只有街道或区级监督人员可以公开通报。"))
-    if bulletin_disclosure(bulletin) is not None:
-        raise ValidationError(_("该通报已生成公开草稿。"))
-    payload = {
-        "area": bulletin.area.name,
-        "period": [bulletin.period_start.isoformat(), bulletin.period_end.isoformat()],
-        "communities": [
-            {key: value for key, value in row.items() if key != "area_id"}
-            for row in bulletin.figures.get("communities", [])
-        ],
-        "totals": bulletin.figures.get("totals", {}),
-        "remarks": public_text(bulletin.remarks, bulletin.area),
-    }
-    return ledger.do_create_disclosure(
-        actor,
-        bulletin.area,
-        BULLETIN_DISCLOSURE_KIND,
-        bulletin.title,
-        payload,
-        body=payload["remarks"],
-        source=bulletin,
-    )
 
 
 def evidence_of_findings(findings: Sequence[Finding]) -> dict[int, list[Evidence]]:
