@@ -177,11 +177,14 @@ class PlanForm(forms.Form):
         super().__init__(*args, **kwargs)
         areas = communities_for(user, Cap.SUPERVISE)
         self.fields["area"].queryset = areas  # type: ignore[attr-defined]
-        # Items that apply to any of the user's communities; the action checks the chosen community.
-        ancestor_ids = {pk for area in areas for pk in area.ancestor_ids()}
-        self.fields["items"].queryset = SupervisionItem.objects.filter(  # type: ignore[attr-defined]
-            models.Q(area__isnull=True) | models.Q(area_id__in=ancestor_ids), active=True
-        ).order_by("domain", "position", "code")
+        # Items that apply in the user's communities by the catalogue's rule (adopted items, else the
+        # district's, else the platform's); the action checks the chosen community again.
+        item_ids: set[int] = set()
+        for area in areas:
+            item_ids.update(insp.applicable_items(area).values_list("pk", flat=True))
+        self.fields["items"].queryset = SupervisionItem.objects.filter(pk__in=item_ids).order_by(  # type: ignore[attr-defined]
+            "domain", "position", "code"
+        )
 
     def point_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data.get("points", "").splitlines() if line.strip()]

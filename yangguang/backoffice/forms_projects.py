@@ -24,7 +24,7 @@ from yangguang.backoffice.forms_finance import (
     communities_in_reach,
     power_items_for,
 )
-from yangguang.core.actions import project_checks, projects, vouchers
+from yangguang.core.actions import catalogue, project_checks, projects, vouchers
 from yangguang.core.models import Area, Finding, Inspection, PowerItem, PowerUse, Project
 from yangguang.core.models.supervision import MeetingType
 from yangguang.core.permissions import Cap
@@ -53,11 +53,11 @@ def reader_communities(user: User, capability: str) -> models.QuerySet[Area]:
 
 
 def power_items_at(area: Area | None) -> models.QuerySet[PowerItem]:
-    """Active items that apply to `area` (or, with no area yet, the platform's list)."""
-    condition = Q(area__isnull=True)
+    """Active items that apply to `area` by the catalogue's rule (or, with no area yet, the platform's list)."""
     if area is not None:
-        condition |= Q(area_id__in=area.ancestor_ids())
-    return PowerItem.objects.filter(condition, active=True).order_by("domain", "position", "code")
+        items: models.QuerySet[PowerItem] = catalogue.effective_items(area, "power")
+        return items.order_by("domain", "position", "code")
+    return PowerItem.objects.filter(area__isnull=True, active=True).order_by("domain", "position", "code")
 
 
 class PowerUseField(_ModelChoiceField):

@@ -172,11 +172,12 @@ def access_rectification(user: User, pk: int | str) -> Rectification:
 
 
 def applicable_items(area: Area) -> models.QuerySet[SupervisionItem]:
-    """Active supervision items that apply to a community: the platform's (no area), its district's or
-    street's, or its own adopted copies."""
-    return SupervisionItem.objects.filter(
-        Q(area__isnull=True) | Q(area_id__in=area.ancestor_ids()), active=True
-    ).order_by("domain", "position", "code")
+    """Active supervision items that apply to a community, by the catalogue's one rule
+    (`catalogue.effective_items`: its adopted items, else its district's catalogue, else the platform's)."""
+    from yangguang.core.actions.catalogue import effective_items
+
+    items: models.QuerySet[SupervisionItem] = effective_items(area, "supervision")
+    return items.order_by("domain", "position", "code")
 
 
 def _clean_points(points: Sequence[str]) -> list[str]:

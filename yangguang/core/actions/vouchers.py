@@ -191,13 +191,13 @@ class VoucherInput:
 
 
 def power_item_applies(item: PowerItem, area: Area) -> bool:
-    """A power-list item a community may book a voucher under: active, and the platform's default list, an
-    item of a district or street above the community, or the community's own (adopted) copy."""
+    """A power-list item a community may book a voucher under: one that applies there by the catalogue's
+    one rule (`catalogue.effective_items`: its adopted items, else its district's, else the platform's)."""
+    from yangguang.core.actions.catalogue import effective_items
+
     if not item.active:
         return False
-    if item.area_id is None:
-        return True
-    return item.area_id == area.pk or item.area_id in area.ancestor_ids()
+    return effective_items(area, "power").filter(pk=item.pk).exists()
 
 
 def voucher_warnings(voucher: Voucher) -> list[str]:
