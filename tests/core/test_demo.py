@@ -3,12 +3,16 @@
 The district is seeded once for the module at a small scale, inside a transaction rolled back at the end;
 each test runs in a savepoint of it. The same fixture seeds twice more (rolled back) to check determinism.
 The case tests replay every demo case's timeline against the lifecycle table and check each field the
-actions keep against it, so the bulk-written cases are cases the actions could have produced.
+actions keep against it, so the bulk-written cases are cases the actions could have produced. (The cases
+of rectification notices and objections are created by the supervision and welfare actions themselves,
+on the demo's simulated clock; the tests at the end check that work: committees, inspections, vouchers,
+disclosures, programs, applications, notices, payments and re-checks.)
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,47 +20,77 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone
 
 from yangguang.core import demo
-from yangguang.core.actions import cases, registry, sla
+from yangguang.core.actions import cases, catalogue, committee, inspections, notices, registry, sla
 from yangguang.core.actions.cases import _TRACKING_ALPHABET
 from yangguang.core.actions.escalation import run_sla_checks
 from yangguang.core.models import (
     TRANSITIONS,
+    VOUCHER_TRANSITIONS,
+    Activity,
+    Application,
+    ApplicationStatus,
     Area,
     AreaKind,
+    AuditAction,
     AuditEntry,
     Building,
+    CadrePost,
     Case,
     CaseCategory,
     CaseEvent,
     CaseReporter,
     CaseStatus,
+    Channel,
+    CommitteeMember,
+    CommitteeTerm,
     Compound,
     CompoundKind,
+    Disclosure,
     Dwelling,
+    Enrollment,
+    Evaluation,
+    EvaluationSubject,
+    Evidence,
     HandlingUnit,
     Household,
     HouseholdMembership,
+    Inspection,
+    InspectionCheck,
+    Kinship,
     Merchant,
     Notification,
+    Payment,
     Person,
+    PowerItem,
+    Program,
+    ProgramStandard,
+    Project,
+    PublicNotice,
+    Recheck,
+    Rectification,
     Relation,
     Residence,
     ResidenceStatus,
     RoleAssignment,
     RoutingRule,
+    SupervisionItem,
     Tag,
+    Voucher,
+    VoucherStatus,
 )
 from yangguang.core.models.cases import CLOSED_STATUSES, OPEN_STATUSES
-from yangguang.core.permissions import Role
+from yangguang.core.permissions import Cap, Role, has_capability
 from yangguang.lib import idnumber
 
 SCALE = 0.05  # about 1,500 residents, 60 cases
@@ -73,6 +107,13 @@ def _seed(**options: Any) -> str:
     return out.getvalue()
 
 
+def _generated() -> QuerySet[Case]:
+    """The case generator's cases. Rectification notices and objections open cases through the actions
+    (tested with the supervision and welfare data below): their deadlines are the notices', their tracking
+    codes random."""
+    return Case.objects.exclude(channel__in=[Channel.INSPECTION, Channel.OBJECTION])
+
+
 def _fingerprint() -> dict[str, Any]:
     """What a seed determines: names in creation order, masked numbers, counts, user names."""
     return {
@@ -81,12 +122,42 @@ def _fingerprint() -> dict[str, Any]:
         "merchants": list(Merchant.objects.order_by("pk").values_list("name", "credit_code")),
         "users": list(User.objects.order_by("username").values_list("username", "first_name")),
         "cases": list(
-            Case.objects.order_by("pk").values_list(
+            _generated()
+            .order_by("pk")
+            .values_list(
                 "number", "tracking_code", "title", "status", "reporter_name", "unit__name", "satisfaction"
             )
         ),
         "events": list(
-            CaseEvent.objects.order_by("case_id", "at", "pk").values_list("case_id", "kind", "at")
+            CaseEvent.objects.filter(case__in=_generated())
+            .order_by("case_id", "at", "pk")
+            .values_list("case_id", "kind", "at")
+        ),
+        "committees": list(
+            CommitteeMember.objects.order_by("pk").values_list(
+                "term__area__name", "person__name", "position", "group", "status"
+            )
+        ),
+        "cadres": list(CadrePost.objects.order_by("pk").values_list("person__name", "title")),
+        "inspections": list(
+            Inspection.objects.order_by("pk").values_list(
+                "area__name", "kind", "title", "planned_on", "status"
+            )
+        ),
+        "rectifications": list(
+            Rectification.objects.order_by("pk").values_list("number", "deadline", "verdict", "case__status")
+        ),
+        "vouchers": list(
+            Voucher.objects.order_by("pk").values_list("area__name", "number", "amount", "payee", "status")
+        ),
+        "applications": list(
+            Application.objects.order_by("pk").values_list("applicant__name", "status", "monthly_amount")
+        ),
+        "enrollments": list(
+            Enrollment.objects.order_by("pk").values_list("head__name", "household_size", "monthly_amount")
+        ),
+        "payments": list(
+            Payment.objects.order_by("pk").values_list("payee_name", "month", "amount", "mismatch")
         ),
         "counts": [
             m.objects.count()
@@ -106,10 +177,20 @@ def _fingerprint() -> dict[str, Any]:
     }
 
 
-def _fingerprint_of_seed(seed: int) -> dict[str, Any]:
+def _ensure_defaults() -> None:
+    """What the data migrations seed (case categories, committee rules, the platform lists, counting rules):
+    a transactional browser test flushes them, and the demo builds on them."""
+    for name in ("0003_case_defaults", "0006_supervision_defaults", "0008_welfare_defaults"):
+        importlib.import_module(f"yangguang.core.migrations.{name}").seed(apps, None)
+
+
+def _fingerprint_of_seed(seed: int, *, work: bool = True) -> dict[str, Any]:
     try:
         with transaction.atomic():
-            _seed(seed=seed)
+            if work:
+                _seed(seed=seed)
+            else:  # the registry and cases only: enough to tell two seeds apart, and quicker
+                demo.DemoDistrict(scale=SCALE, seed=seed, work=False).build()
             fingerprint = _fingerprint()
             raise _Rollback
     except _Rollback:
@@ -128,13 +209,19 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo_db(django_db_setup: None, django_db_blocker: Any) -> Iterator[Demo]:
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers):
+    # Receipts and photos stay in memory (the module fixture is set up before the per-test settings).
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=hashers, STORAGES=storages):
         try:
             with transaction.atomic():
+                _ensure_defaults()
                 logins_before = StringIO()
                 call_command("demo_logins", stdout=logins_before)
                 same_seed = _fingerprint_of_seed(SEED)
-                other_seed = _fingerprint_of_seed(SEED + 1)
+                other_seed = _fingerprint_of_seed(SEED + 1, work=False)
                 output = _seed(seed=SEED)
                 yield Demo(output, logins_before.getvalue(), same_seed, other_seed)
                 raise _Rollback
@@ -294,7 +381,12 @@ def test_one_audit_entry_summarises_the_seeding(seeded):
     entry = AuditEntry.objects.get(target_type="demo")
     assert entry.action == "import"
     assert entry.changes["persons"] == [None, Person.objects.count()]
-    assert not AuditEntry.objects.filter(target_type__in=["person", "household", "dwelling"]).exists()
+    registry_entries = AuditEntry.objects.filter(target_type__in=["person", "household", "dwelling"])
+    assert not registry_entries.filter(action=AuditAction.CREATE).exists()
+    # The only change to the registry through its actions: a death the grid worker registered late.
+    assert [e.changes for e in registry_entries] == [
+        {"died_on": [None, p.died_on.isoformat()]} for p in Person.objects.exclude(died_on=None)
+    ]
 
 
 # --- cases
@@ -312,7 +404,7 @@ def _timelines() -> list[tuple[Case, list[CaseEvent]]]:
     by_case: dict[int, list[CaseEvent]] = {}
     for event in CaseEvent.objects.order_by("at", "pk"):
         by_case.setdefault(event.case_id, []).append(event)
-    return [(case, by_case.get(case.pk, [])) for case in Case.objects.select_related("area").order_by("pk")]
+    return [(case, by_case.get(case.pk, [])) for case in _generated().select_related("area").order_by("pk")]
 
 
 def _last(events: list[CaseEvent], *kinds: str) -> CaseEvent | None:
@@ -329,18 +421,17 @@ def _since_last_reopen(events: list[CaseEvent]) -> list[CaseEvent]:
 
 def test_about_one_case_per_25_residents_over_the_last_twelve_months(seeded):
     expected = Person.objects.count() / 25
-    total = Case.objects.count()
+    generated = _generated()
+    total = generated.count()
     assert expected * 0.9 < total < expected * 1.2 + 15  # + merged duplicates and the demo users' cases
     as_of = _as_of()
-    first = Case.objects.order_by("created_at").first()
+    first = generated.order_by("created_at").first()
     assert first is not None and first.created_at >= as_of - datetime.timedelta(days=366)
-    months = {
-        timezone.localtime(c).strftime("%Y-%m") for c in Case.objects.values_list("created_at", flat=True)
-    }
+    months = {timezone.localtime(c).strftime("%Y-%m") for c in generated.values_list("created_at", flat=True)}
     assert len(months) >= 10
-    assert len(set(Case.objects.values_list("category_id", flat=True))) >= 9
-    assert len(set(Case.objects.values_list("channel", flat=True))) >= 4
-    assert {"inquiry", "help", "complaint", "report"} <= set(Case.objects.values_list("kind", flat=True))
+    assert len(set(generated.values_list("category_id", flat=True))) >= 9
+    assert len(set(generated.values_list("channel", flat=True))) >= 4
+    assert {"inquiry", "help", "complaint", "report"} <= set(generated.values_list("kind", flat=True))
 
 
 def test_units_per_community_and_street_and_rules_for_most_categories(seeded):
@@ -444,7 +535,8 @@ def test_staff_steps_are_taken_by_people_allowed_to_take_them(seeded):
     demo_users = {u.pk: u for u in User.objects.filter(username__in=demo.DEMO_USERNAMES)}
     members = set(HandlingUnit.members.through.objects.values_list("handlingunit_id", "user_id"))
     checked = 0
-    for event in CaseEvent.objects.exclude(actor=None).select_related("case__area", "case__unit"):
+    events = CaseEvent.objects.filter(case__in=_generated()).exclude(actor=None)
+    for event in events.select_related("case__area", "case__unit"):
         user, case = demo_users[event.actor_id], event.case
         assert event.actor_label == user.first_name
         if event.kind in {"rate_satisfied", "rate_unsatisfied", "reopen"}:
@@ -473,17 +565,17 @@ def test_the_sla_job_finds_nothing_the_demo_left_undone(seeded):
 
 
 def test_a_realistic_mix_of_statuses(seeded):
-    total = Case.objects.count()
-    statuses = Counter(Case.objects.values_list("status", flat=True))
+    total = _generated().count()
+    statuses = Counter(_generated().values_list("status", flat=True))
     assert statuses[CaseStatus.SATISFIED] + statuses[CaseStatus.CLOSED] > total * 0.6
-    scores = Counter(Case.objects.exclude(satisfaction=None).values_list("satisfaction", flat=True))
+    scores = Counter(_generated().exclude(satisfaction=None).values_list("satisfaction", flat=True))
     assert scores[4] + scores[5] > sum(scores.values()) * 0.7
     assert Case.objects.filter(status__in=OPEN_STATUSES).exists()
     assert statuses[CaseStatus.MERGED] >= 1
     assert statuses[CaseStatus.RECEIVED] >= 1  # waiting to be dispatched
     overdue = Case.objects.overdue(_as_of())
     assert overdue.filter(escalated_at__isnull=False).exists()
-    m = Case.objects.metrics()
+    m = _generated().metrics()
     assert m["response_rate"] is not None and m["response_rate"] > 0.7
     assert m["satisfaction_rate"] is not None and m["satisfaction_rate"] > 0.8
 
@@ -508,9 +600,10 @@ def test_merged_duplicates_went_into_an_open_case_and_took_their_reporter_along(
 
 
 def test_every_case_has_its_reporter_with_a_sealed_phone(seeded):
-    reporters = {r.original_case_id: r for r in CaseReporter.objects.all()}
-    assert len(reporters) == CaseReporter.objects.count() == Case.objects.count()
-    for case in Case.objects.all():
+    reporters = {r.original_case_id: r for r in CaseReporter.objects.filter(original_case__in=_generated())}
+    assert len(reporters) == _generated().count()
+    assert CaseReporter.objects.count() == Case.objects.count()
+    for case in _generated():
         reporter = reporters[case.pk]
         assert reporter.case_id == (case.merged_into_id or case.pk)
         assert reporter.name == case.reporter_name
@@ -528,7 +621,8 @@ def test_numbers_and_tracking_codes_are_unique_and_well_formed(seeded):
     for pk, number, code, created_at in rows:
         assert number == f"YG{timezone.localtime(created_at).year}{pk:07d}"
         assert len(code) == 10 and set(code) <= set(_TRACKING_ALPHABET)
-    assert [r[3] for r in rows] == sorted(r[3] for r in rows)  # numbered in the order they came in
+    generated = [r[3] for r in rows if r[0] in set(_generated().values_list("pk", flat=True))]
+    assert generated == sorted(generated)  # numbered in the order they came in
     assert len({r[2] for r in rows}) == len(rows)
 
 
@@ -573,8 +667,8 @@ def test_demo_users_find_cases_in_their_queues(seeded):
 
 def test_one_audit_entry_counts_the_cases_too(seeded):
     changes = AuditEntry.objects.get(target_type="demo").changes
-    assert changes["cases"] == [None, Case.objects.count()]
-    assert changes["case_events"] == [None, CaseEvent.objects.count()]
+    assert changes["cases"] == [None, _generated().count()]
+    assert changes["case_events"] == [None, CaseEvent.objects.filter(case__in=_generated()).count()]
     assert not AuditEntry.objects.filter(target_type="case").exists()
 
 
@@ -686,6 +780,311 @@ def test_demo_logins_does_not_claim_a_changed_password(seeded):
 def test_demo_logins_without_demo_data_says_so(seeded):
     assert "no demo users" in seeded.logins_before
     assert demo.DEMO_PASSWORD not in seeded.logins_before
+
+
+# --- supervision: the committees and their year of work (created through the actions)
+
+
+def _showcase() -> Area:
+    return Area.objects.get(name=demo.SHOWCASE_COMMUNITY)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def test_every_community_has_a_current_term_whose_members_pass_eligibility(seeded):
+    communities = list(Area.objects.communities())
+    for community in communities:
+        term = CommitteeTerm.objects.get(area=community)
+        assert term.starts_on <= _today() <= term.ends_on
+        members = list(term.members.select_related("person__area"))
+        low, high = (3, 5) if community.kind == AreaKind.VILLAGE else (5, 7)
+        assert low <= len(members) <= high, community.name
+        assert {m.status for m in members} == {CommitteeMember.Status.SERVING}
+        assert sum(m.position == CommitteeMember.Position.CHAIR for m in members) == 1
+        assert any(m.has_accounting for m in members)
+        for member in members:
+            assert member.eligibility and all(line["ok"] for line in member.eligibility), member
+            # Still eligible against today's register (posts and close relatives).
+            committee.check_eligibility(term, member.person, exclude=member.person_id)
+        chair = next(m for m in members if m.position == CommitteeMember.Position.CHAIR)
+        assert chair.user is not None and has_capability(chair.user, Cap.SUPERVISE, community)
+        assert chair.user.first_name == chair.person.name
+    # Most committees meet the thirds (党员, 人大代表/政协委员, 普通群众); a tiny demo may lack a group.
+    failing = [
+        t
+        for t in CommitteeTerm.objects.all()
+        if any(line["rule"] == "thirds" and not line["ok"] for line in committee.composition_checklist(t))
+    ]
+    assert len(failing) <= len(communities) // 4
+
+
+def test_cadres_hold_the_four_posts_and_declared_their_close_relatives(seeded):
+    for community in Area.objects.communities():
+        posts = CadrePost.objects.filter(area=community)
+        assert {p.title for p in posts} == {"书记", "主任", "委员", "会计"}
+        assert posts.filter(is_party_secretary=True, title="书记").count() == 1
+        cadres = set(posts.values_list("person_id", flat=True))
+        kin = Kinship.objects.filter(area=community)
+        assert kin.exists() and set(kin.values_list("cadre_id", flat=True)) <= cadres
+        relatives = set(kin.exclude(relative=None).values_list("relative_id", flat=True))
+        members = set(
+            CommitteeMember.objects.filter(term__area=community).values_list("person_id", flat=True)
+        )
+        assert not members & (cadres | relatives)
+    # Some declared relatives are not in the registry (they live elsewhere): sealed and masked all the same.
+    outside = Kinship.objects.filter(relative=None).first()
+    assert outside is not None and outside.relative_id_number_masked
+    assert idnumber.is_valid(outside.unseal("relative_id_number"))
+
+
+def test_yangguang_elected_its_committee_and_published_the_result(seeded):
+    community = _showcase()
+    term = CommitteeTerm.objects.get(area=community)
+    election = term.elections.get()
+    assert election.status == "published" and election.result["quorate"]
+    elected = set(election.result["elected"])
+    seated = set(term.members.values_list("person_id", flat=True))
+    assert {c.person_id for c in election.candidates.filter(pk__in=elected)} == seated
+    disclosure = Disclosure.objects.get(area=community, kind="election_result")
+    assert disclosure.status == Disclosure.Status.PUBLISHED and disclosure.signed_by is not None
+    assert disclosure.signed_by.username == "committee_yangguang"
+    assert all("*" in row["name"] for row in disclosure.payload["candidates"])  # masked on the portal
+
+
+def test_the_platform_lists_are_adopted_except_by_one_community(seeded):
+    for community in Area.objects.communities():
+        own = PowerItem.objects.filter(area=community).count(), SupervisionItem.objects.filter(area=community)
+        if community.name == demo.CATALOGUE_FALLBACK:
+            assert own[0] == 0 and not own[1].exists()
+            assert catalogue.listing(community, "supervision").level != "community"  # the fallback
+            continue
+        assert own[0] == PowerItem.objects.filter(area=None).count()
+        assert own[1].count() == SupervisionItem.objects.filter(area=None).count()
+        assert not own[1].exclude(power_item=None).exclude(power_item__area=community).exists()
+        assert catalogue.listing(community, "supervision").level == "community"
+
+
+def test_inspections_of_every_kind_with_checklists_and_findings(seeded):
+    assert set(Inspection.objects.values_list("kind", flat=True)) == set(Inspection.Kind.values)
+    held = Inspection.objects.filter(status=Inspection.Status.COMPLETED)
+    assert set(held.values_list("area", flat=True)) == set(
+        Area.objects.communities().values_list("pk", flat=True)
+    )
+    assert not InspectionCheck.objects.filter(
+        inspection__status=Inspection.Status.COMPLETED, result=InspectionCheck.Result.PENDING
+    ).exists()
+    year_ago = _today() - datetime.timedelta(days=366)
+    assert not held.filter(held_on__lt=year_ago).exists()
+    for finding in inspections.evidence_of_findings(list(held.first().findings.all())).values():
+        assert finding  # every finding has its photo
+    # The unannounced visit planned for next week stays hidden from staff until it is held.
+    staff = User.objects.get(username="staff_yangguang")
+    planned = Inspection.objects.get(status=Inspection.Status.PLANNED)
+    assert planned.kind == Inspection.Kind.UNANNOUNCED and planned.planned_on > _today()
+    assert not inspections.visible_inspections(staff).filter(pk=planned.pk).exists()
+
+
+def test_rectification_notices_verified_open_and_one_overdue_and_escalated(seeded):
+    notices_ = list(Rectification.objects.select_related("case", "finding__inspection__area"))
+    verdicts = Counter(r.verdict for r in notices_)
+    assert verdicts[Rectification.Verdict.PASSED] and verdicts[Rectification.Verdict.PENDING]
+    assert any(r.case.redo_count for r in notices_)  # verified once as not done, redone
+    assert any(r.case.status == CaseStatus.REPLIED for r in notices_)  # waiting for the committee
+    overdue = [r for r in notices_ if inspections.rectification_is_overdue(r, _today())]
+    assert overdue and all(r.case.escalated_at is not None for r in overdue)
+    escalated = [r for r in overdue if r.finding.inspection.area == _showcase()]
+    assert escalated
+    case = escalated[0].case
+    assert case.events.filter(kind="escalate").count() == 1 and case.events.filter(kind="reminder").exists()
+    street = User.objects.get(username="street_discipline")
+    assert Notification.objects.filter(user=street, case=case, subject__startswith="督办").exists()
+    for rectification in notices_:
+        assert rectification.case.channel == Channel.INSPECTION
+        assert rectification.case.handler is not None
+        if rectification.verdict == Rectification.Verdict.PASSED:
+            assert rectification.case.status == CaseStatus.SATISFIED
+    report = Disclosure.objects.get(kind=inspections.DISCLOSURE_KIND)
+    assert report.status == Disclosure.Status.PUBLISHED
+
+
+def test_vouchers_in_every_status_with_receipts_and_the_chain_respected(seeded):
+    vouchers = list(Voucher.objects.select_related("area", "reviewed_by", "cosigned_by"))
+    assert {v.status for v in vouchers} == set(VoucherStatus.values)
+    assert {v.status for v in vouchers if v.area == _showcase()} == set(VoucherStatus.values)
+    per_community = Counter(v.area_id for v in vouchers)
+    assert all(10 <= n <= 30 for n in per_community.values()) and len(per_community) == 13
+    receipts = Counter(Evidence.objects.filter(target_type="voucher").values_list("target_id", flat=True))
+    for voucher in vouchers:
+        assert receipts[str(voucher.pk)] >= 1
+        assert voucher.spent_on <= _today()
+        status = ""
+        for entry in voucher.history:  # every step was allowed from where the voucher stood
+            if entry["step"] == "submit":
+                status = VoucherStatus.SUBMITTED
+                continue
+            sources, target = VOUCHER_TRANSITIONS[entry["step"]]
+            assert status in sources, (voucher.number, entry["step"])
+            status = target
+        assert status == voucher.status
+        if voucher.reviewed_by is not None:
+            assert has_capability(voucher.reviewed_by, Cap.SUPERVISE, voucher.area)
+        if voucher.cosigned_by is not None:
+            assert voucher.cosigned_by_id not in {voucher.submitted_by_id, voucher.reviewed_by_id}
+
+
+def test_a_monthly_finance_disclosure_signed_and_published(seeded):
+    disclosures = Disclosure.objects.filter(kind="finance_monthly", status=Disclosure.Status.PUBLISHED)
+    assert disclosures.filter(area=_showcase()).exists()
+    for disclosure in disclosures.select_related("signed_by"):
+        assert disclosure.signed_at is not None and disclosure.signed_at < disclosure.published_at
+        assert has_capability(disclosure.signed_by, Cap.SUPERVISE, disclosure.area)
+        numbers = {row["number"] for row in disclosure.payload["vouchers"]}
+        month = Voucher.objects.filter(
+            area=disclosure.area, spent_on__startswith=disclosure.payload["period"]
+        )
+        assert numbers == set(month.values_list("number", flat=True))
+        assert not month.exclude(status=VoucherStatus.POSTED).exists()
+
+
+def test_last_years_evaluation_closed_with_one_cadre_flagged(seeded):
+    last = _today().year - 1
+    for community in Area.objects.communities():
+        evaluation = Evaluation.objects.get(area=community, year=last)
+        assert evaluation.status == Evaluation.Status.CLOSED
+        assert not evaluation.subjects.filter(grade="").exists()
+    flagged = EvaluationSubject.objects.get(flagged=True)
+    assert flagged.evaluation.area.name == demo.FLAGGED_COMMUNITY and flagged.grade == "unfit"
+    assert Disclosure.objects.filter(kind="evaluation_result", status=Disclosure.Status.PUBLISHED).exists()
+
+
+def test_the_committees_ledger_fills_itself_and_has_meetings_and_visits(seeded):
+    kinds = set(Activity.objects.values_list("kind", flat=True))
+    assert {"meeting", "visit", "inspection", "review", "rectification", "election", "evaluation"} <= kinds
+    for community in Area.objects.communities():
+        assert Activity.objects.filter(area=community, kind="meeting").exists()
+    assert not Activity.objects.filter(on__gt=_today()).exists()
+
+
+def test_nothing_of_the_committees_work_happened_after_midnight(seeded):
+    as_of = _as_of()
+    for model, field in (
+        (Activity, "created_at"),
+        (Voucher, "submitted_at"),
+        (Disclosure, "published_at"),
+        (Rectification, "issued_at"),
+        (Application, "created_at"),
+        (Payment, "created_at"),
+        (Recheck, "created_at"),
+    ):
+        assert not model.objects.filter(**{f"{field}__gte": as_of}).exists(), model
+
+
+def test_yangguangs_projects_include_seed_000s_clothes_racks(seeded):
+    racks = Project.objects.get(area=_showcase(), title__contains="晾衣架")
+    assert racks.status == Project.Status.CLOSED and racks.acceptance.quantity_counted == 34
+    finding = Rectification.objects.get(finding__description__contains=f"（项目编号 P{racks.pk}）").finding
+    assert finding.rectification.verdict == Rectification.Verdict.PASSED
+    spending = racks.spendings.get()
+    assert spending.quantity == 34 and spending.voucher.status == VoucherStatus.POSTED
+    assert spending.voucher.reviewed_by.username == "committee_yangguang"
+    assert racks.quotes.filter(chosen=True).count() == 1 and racks.quotes.count() == 3
+    assert racks.progress_reports.count() == 2
+    assert Project.objects.filter(feedback__isnull=False).exists()
+    assert Project.objects.filter(status=Project.Status.PLANNED).exists()
+
+
+# --- welfare: programs, roster, applications, notices, payments
+
+
+def test_the_district_runs_dibao_tekun_and_temporary_assistance_with_sourced_standards(seeded):
+    district = Area.objects.get(parent=None)
+    kinds = set(Program.objects.filter(area=district).values_list("kind", flat=True))
+    assert kinds == {"dibao", "tekun", "temporary"}
+    standard = ProgramStandard.objects.get(program__kind="dibao")
+    assert standard.monthly_standard == demo.DIBAO_STANDARD and "芙蓉示范区" in standard.source
+
+
+def test_three_to_five_percent_of_households_are_enrolled_and_tagged(seeded):
+    for community in Area.objects.communities():
+        households = Household.objects.filter(area__path__startswith=community.path).count()
+        enrolled = Enrollment.objects.filter(area=community).exclude(application__isnull=False).count()
+        assert 0.02 * households <= enrolled <= 0.09 * households + 1, community.name
+    # The roster agrees with the registry's 低保户 tag (households confirmed since are not tagged yet).
+    heads = Enrollment.objects.filter(program__kind="dibao", application=None).values_list(
+        "head_id", flat=True
+    )
+    assert set(heads) <= set(Person.objects.filter(tags__code="dibao").values_list("pk", flat=True))
+
+
+def test_applications_in_every_status_in_yangguang(seeded):
+    applications = Application.objects.filter(area=_showcase())
+    assert set(applications.values_list("status", flat=True)) == set(ApplicationStatus.values)
+    confirmed = applications.filter(status=ApplicationStatus.CONFIRMED)
+    assert all(Enrollment.objects.filter(application=a).exists() for a in confirmed)
+    kin = applications.get(kin_flag=True)
+    assert kin.kin_note and "入户" in kin.survey_notes
+    assert Recheck.objects.filter(application=kin).exists()  # the committee looks at it
+
+
+def test_the_graduate_student_household_counts_two(seeded):
+    graduate = next(
+        a
+        for a in Application.objects.all()
+        if any(m["circumstance"] == "graduate_student" for m in a.eligibility["members"])
+    )
+    members = {m["circumstance"]: m for m in graduate.eligibility["members"]}
+    assert graduate.eligibility["counted_size"] == 2 and graduate.eligibility["eligible"]
+    assert not members["graduate_student"]["counted"]
+    assert {"applicant", "spouse"} <= set(members)
+    # The district's own document is the rule applied (over the national default).
+    assert "芙蓉示范区" in members["graduate_student"]["source"]
+    entry = graduate.notice_entries.get()
+    assert entry.household_size == 2
+
+
+def test_a_notice_is_on_the_portal_today_and_the_ended_one_settled_its_objections(seeded, client):
+    today = _today()
+    visible = notices.visible_notices(today)
+    assert visible.count() == 1
+    notice = visible.get()
+    page = client.get(reverse("portal:notices"))
+    assert page.status_code == 200 and notice.title in page.content.decode()
+    detail = client.get(reverse("portal:notice", args=[notice.public_code])).content.decode()
+    for entry in notice.entries.all():
+        assert entry.masked_name in detail
+    ended = PublicNotice.objects.get(status=PublicNotice.Status.ENDED)
+    objections = list(ended.objections.all())
+    assert {o.resolution for o in objections} == {"upheld", "dismissed"}
+    assert all(o.anonymous and o.case is not None for o in objections)
+    upheld = next(o for o in objections if o.resolution == "upheld")
+    assert upheld.entry is not None
+    assert upheld.entry.application.status == ApplicationStatus.REFUSED
+    assert "异议成立" in ended.outcome
+
+
+def test_payment_mismatches_are_reconciled_into_rechecks_for_the_committee(seeded):
+    mismatches = Payment.objects.exclude(mismatch="")
+    assert set(mismatches.values_list("mismatch", flat=True)) == {"deceased", "amount_differs", "after_exit"}
+    opened = {
+        item.get("payment")
+        for checklist in Recheck.objects.values_list("checklist", flat=True)
+        for item in checklist
+        if item.get("key") == "payment_mismatch"
+    }
+    assert set(mismatches.values_list("pk", flat=True)) <= opened
+    concluded = Recheck.objects.get(conclusion=Recheck.Conclusion.INELIGIBLE)
+    assert concluded.acted_on and concluded.enrollment is not None
+    assert concluded.enrollment.status == Enrollment.Status.EXITED
+    assert concluded.enrollment.head.died_on is not None
+    assert Recheck.objects.filter(conclusion=Recheck.Conclusion.PENDING, area=_showcase()).exists()
+    months = set(Payment.objects.values_list("month", flat=True))
+    assert len(months) == 3 and all(m.day == 1 and m < today_first() for m in months)
+
+
+def today_first() -> datetime.date:
+    return _today().replace(day=1)
 
 
 # --- the command

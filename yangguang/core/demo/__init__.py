@@ -18,7 +18,13 @@ The modules:
 - `writer`: `Table`/`Writer`, the bulk writer (primary keys assigned here, `executemany`), which made
   seeding three times faster than `bulk_create`: see docs/demo.md for the measurements;
 - `units`, `case_text`, `timeline`, `cases`: handling units and routing, the complaint templates, the
-  lifecycle simulation, and the cases written from it.
+  lifecycle simulation, and the cases written from it;
+- `clock`, `residents`, `supervision`, `inspecting`, `bookkeeping`, `supervision_text`: the supervision
+  committees and their year of work (terms, cadres and their relatives, the lists, evaluations,
+  inspections and rectification notices, vouchers and disclosures, the ledger), made through the actions
+  on a simulated clock;
+- `welfare`, `applications`: the welfare programs, the roster and its payments, reconciliation and
+  re-checks, and 阳光社区's applications and public notices.
 
 The data depends only on the seed and the reference date (`today`): a given seed gives the same names,
 households, cases and counts every time, and dates shift with the day the demo is built so that ages stay
@@ -27,13 +33,17 @@ right and the cases cover the 12 months before it.
 
 from .district import DemoDistrict, DemoResult, Progress
 from .layout import (
+    CATALOGUE_FALLBACK,
     DEFAULT_SEED,
     DEMO_PASSWORD,
     DEMO_USERNAMES,
     DEMO_USERS,
+    DIBAO_STANDARD,
     DISTRICT_CODE,
     DISTRICT_NAME,
+    FLAGGED_COMMUNITY,
     RESIDENTS_PER_SCALE,
+    SHOWCASE_COMMUNITY,
     STREETS,
     TAG_CATALOGUE,
     CommunityPlan,
@@ -46,13 +56,17 @@ from .layout import (
 )
 
 __all__ = [
+    "CATALOGUE_FALLBACK",
     "DEFAULT_SEED",
     "DEMO_PASSWORD",
     "DEMO_USERNAMES",
     "DEMO_USERS",
+    "DIBAO_STANDARD",
     "DISTRICT_CODE",
     "DISTRICT_NAME",
+    "FLAGGED_COMMUNITY",
     "RESIDENTS_PER_SCALE",
+    "SHOWCASE_COMMUNITY",
     "STREETS",
     "TAG_CATALOGUE",
     "CommunityPlan",

@@ -23,7 +23,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yangguang.core.actions import audit, registry
+from yangguang.core.actions import audit, registry, sla
 from yangguang.core.models import (
     Area,
     AreaKind,
@@ -42,6 +42,8 @@ from yangguang.core.sealing import seal
 from yangguang.lib import idnumber
 
 from .cases import CaseGenerator
+from .clock import Clock
+from .inspecting import replay_sla_job
 from .layout import (
     COMPOUND_SUFFIXES,
     DEFAULT_SEED,
@@ -70,6 +72,8 @@ from .layout import (
     uscc_check,
 )
 from .places import BuildingInfo, CommunityInfo, CompoundInfo, Login, Resident
+from .supervision import SupervisionGenerator
+from .welfare import WelfareGenerator
 from .writer import BATCH_SIZE, Writer
 
 Progress = Callable[[str], None]
@@ -160,7 +164,10 @@ class DemoDistrict:
         seed: int = DEFAULT_SEED,
         today: datetime.date | None = None,
         progress: Progress | None = None,
+        work: bool = True,
     ) -> None:
+        """`work=False` leaves out the committees' and welfare desks' work (`_supervision_and_welfare`):
+        the registry and the cases only, in a fraction of the time (tests that only compare residents)."""
         if scale <= 0:
             raise ValueError("scale must be positive")
         self.scale = scale
@@ -168,6 +175,7 @@ class DemoDistrict:
         self.today = today or timezone.localdate()
         self.today_ord = self.today.toordinal()
         self.progress: Progress = progress or (lambda _line: None)
+        self.work = work
         self.counts: Counter[str] = Counter()
         self._issued_ids: set[str] = set()
         self._issued_phones: set[str] = set()
@@ -209,6 +217,8 @@ class DemoDistrict:
                          "merchants"):  # fmt: skip
                 self.counts[name] = getattr(self._w, name).count
             self.counts["tag_links"] = self._w.tags.count
+            if self.work:
+                self._supervision_and_welfare(district)
             seconds = time.perf_counter() - self._started
             audit.record(
                 None,
@@ -224,6 +234,29 @@ class DemoDistrict:
             f"done: {self.counts['persons']:,} residents, {self.counts['cases']:,} cases in {seconds:.1f} s"
         )
         return DemoResult(district=district, counts=self.counts, seconds=seconds)
+
+    def _supervision_and_welfare(self, district: Area) -> None:
+        """The committees' and welfare desks' work, through the actions on a simulated clock (after the
+        bulk rows: the actions let the database number their rows)."""
+        started = time.perf_counter()
+        clock = Clock(datetime.datetime.combine(self.today, datetime.time(0), tzinfo=sla.calendar().tz))
+        with clock.running():
+            offices = SupervisionGenerator(
+                seed=self.seed, today=self.today, clock=clock, counts=self.counts
+            ).generate(self._communities, self._logins)
+            WelfareGenerator(seed=self.seed, clock=clock, counts=self.counts, district=district).generate(
+                offices, self._logins
+            )
+            # The SLA job's mornings of the last weeks: reminders and 督办 of the overdue notices.
+            reminded, escalated = replay_sla_job(clock)
+        self.counts["sla_reminders"] = reminded
+        self.counts["sla_escalations"] = escalated
+        self.progress(
+            f"supervision and welfare: {self.counts['committee_members']} committee members, "
+            f"{self.counts['inspections']} inspections, {self.counts['vouchers']} vouchers, "
+            f"{self.counts['enrollments']:,} enrolled households, {self.counts['payments']:,} payments, "
+            f"{self.counts['applications']} applications in {time.perf_counter() - started:.1f} s"
+        )
 
     def _community_rng(self, name: str) -> random.Random:
         # A generator per community (seeded from the run's seed and the community's name) keeps each

@@ -113,6 +113,35 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 DEMO_USERNAMES = tuple(u.username for u in DEMO_USERS)
 
+# --- supervision and welfare ---------------------------------------------------------------------------
+
+# The community that has not adopted the platform's power and supervision lists: its pages show the
+# fallback (the district's catalogue, here the platform's). Its other supervision data is like the rest.
+CATALOGUE_FALLBACK = "文苑社区"
+# The community whose 委员 was rated unfit two years running (flagged by the evaluation).
+FLAGGED_COMMUNITY = "和平社区"
+# The community whose committee was elected (with a published result) and whose welfare desk shows an
+# application in every status: the demo users' community.
+SHOWCASE_COMMUNITY = "阳光社区"
+# Cadre posts of each community's two committees (两委) and staff: (body, title, party secretary).
+CADRE_POSTS: tuple[tuple[str, str, bool], ...] = (
+    ("party", "书记", True),
+    ("residents", "主任", False),
+    ("residents", "委员", False),
+    ("staff", "会计", False),
+)
+# The welfare programs of the demo district: (code, name, kind, unit, yuan per month or once, source).
+DIBAO_STANDARD = 800
+WELFARE_SOURCE = (
+    "芙蓉示范区民政局 芙蓉示范区财政局《关于调整城乡最低生活保障等社会救助标准的通知》（芙民发〔{year}〕3号）"
+)
+PROGRAMS: tuple[tuple[str, str, str, str, int], ...] = (
+    ("dibao", "城乡居民最低生活保障", "dibao", "person_month", DIBAO_STANDARD),
+    ("tekun", "特困人员救助供养", "tekun", "person_month", 1040),
+    ("linshi", "临时救助", "temporary", "one_off", 1600),
+)
+GRADUATE_RULE_SOURCE = "《芙蓉示范区最低生活保障实施细则》（芙政办发〔{year}〕11号）第六条第二款"
+
 
 # --- the tag catalogue ---------------------------------------------------------------------------------
 
