@@ -180,8 +180,9 @@ def items_at(area: Area | None, kind: str, *, include_inactive: bool = False) ->
 
 def effective_items(area: Area | None, kind: str) -> models.QuerySet[Any]:
     """The active items that apply in `area`: its own adopted items; if it has adopted none yet, its
-    district's catalogue (district items over the platform's); failing a district, the platform's."""
-    return items_at(area, kind)
+    district's catalogue (district items over the platform's); failing a district, the platform's.
+    Always in the same order (code ties broken by creation), so a checklist is built the same way twice."""
+    return items_at(area, kind).order_by("domain", "position", "code", "pk")
 
 
 def has_own_items(area: Area, kind: str) -> bool:
