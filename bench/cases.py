@@ -456,11 +456,12 @@ def load_cases(n: int) -> tuple[int, float]:
     from django.core.management.color import no_style
     from django.db import connection
 
-    from yangguang.core.models import Case, CaseEvent, CaseReporter, Notification
+    from yangguang.core.models import Case, CaseEvent, CaseReporter, Notification, Rectification
 
     _check_columns()
     started = time.perf_counter()
     Notification.objects.all().delete()
+    Rectification.objects.all().delete()  # the demo's rectification notices hold their cases (PROTECT)
     Case.objects.all().delete()
     loader = Loader(n)
     events_total = 0
