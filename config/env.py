@@ -83,3 +83,36 @@ def dev_secrets(path: Path) -> dict[str, str]:
     finally:
         tmp.unlink()
     return data
+
+
+def cache_config(url: str, var_dir: Path) -> tuple[dict[str, dict[str, object]], bool]:
+    """CACHES from one URL, and whether that cache is shared by every process of the deployment.
+
+    - `locmem://` (the default): each process keeps its own; nothing to run, nothing shared.
+    - `file:///srv/yangguang/cache` (or `file://cache`, relative to YANGGUANG_VAR_DIR): shared by the
+      processes of one machine, no service needed.
+    - `redis://host:6379/1` or `rediss://…`: shared by every machine using that Redis.
+
+    A shared cache also holds the sessions in front of the database (one query less on every staff page),
+    and makes the per-IP limits kept in the cache hold across processes."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(f"YANGGUANG_CACHE_URL must look like 'redis://host:port/db', not {url!r}")
+    scheme = scheme.lower()
+    if scheme == "locmem":
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}, False
+    if scheme == "file":
+        if not rest:
+            raise ConfigError(
+                "YANGGUANG_CACHE_URL=file:// needs a directory, e.g. file:///srv/yangguang/cache"
+            )
+        location = Path(rest) if rest.startswith("/") else var_dir / rest
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(location),
+            }
+        }, True
+    if scheme in {"redis", "rediss"}:
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}, True
+    raise ConfigError(f"YANGGUANG_CACHE_URL: unknown cache {scheme!r} (use locmem://, file://… or redis://…)")

@@ -7,7 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from config.env import ConfigError, dev_secrets, env_bool, env_int, env_list, env_str
+from config.env import ConfigError, cache_config, dev_secrets, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("YANGGUANG_VAR_DIR", str(BASE_DIR / "var")))
@@ -104,6 +104,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, with the common widgets written in Python instead of one template per <option>
+# (same markup; see yangguang/lib/formrender.py).
+FORM_RENDERER = "yangguang.lib.formrender.FastRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -117,7 +120,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # Client-side cursors only: every select box of a form (ModelChoiceField) otherwise opens a
+    # server-side cursor (DECLARE, FETCH, CLOSE: three round trips for a list of twenty units), and a
+    # connection pooler in transaction mode needs this anyway. The cost: `.iterator()` over a very large
+    # export holds the query's raw rows in memory (about 0.5 kB a person) while it writes the file.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Per-process memory by default; a shared cache (file:// or redis://, see config/env.py) also keeps the
+# sessions in front of the database and makes cache-kept limits hold across processes.
+CACHES, _SHARED_CACHE = cache_config(env_str("YANGGUANG_CACHE_URL", "locmem://"), VAR_DIR)
+if _SHARED_CACHE:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -148,6 +163,7 @@ OTP_TOTP_ISSUER = "阳光社区"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = "yangguang.formats"
 TIME_ZONE = env_str("YANGGUANG_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -165,6 +181,13 @@ MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 # Spreadsheet uploads larger than this are refused with a message instead of being read into memory.
 IMPORT_MAX_UPLOAD_MB = env_int("YANGGUANG_IMPORT_MAX_UPLOAD_MB", 50)
+# Error workbooks and stored uploads hold residents' ID numbers and phones: `manage.py purge_import_files`
+# (also run by `sla_checks`) deletes them this many days after the import; the run keeps its counts.
+IMPORT_FILES_DAYS = env_int("YANGGUANG_IMPORT_FILES_DAYS", 30)
+if IMPORT_FILES_DAYS < 1:
+    raise ConfigError("YANGGUANG_IMPORT_FILES_DAYS must be at least 1")
+# A web import still queued or running this long after its upload is shown as failed: its worker died.
+IMPORT_STALE_HOURS = env_int("YANGGUANG_IMPORT_STALE_HOURS", 2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -93,9 +93,33 @@ def test_board_counts_are_cached_for_a_minute_per_community(world: World, client
     html = client.get(board_url(world)).content.decode()
     assert re.search(r"<span class=\"value\">1</span><span class=\"name\">收到诉求", html)
     assert cache.get(f"portal:board:{world.peace.pk}") is None
-    cache.delete(f"portal:board:{world.sunshine.pk}")  # as when the minute is up
+    # As when the minute is up: the first page's HTML runs out with the summary it was made from.
+    cache.delete_many([f"portal:board:{world.sunshine.pk}", f"portal:board-page:{world.sunshine.pk}:zh-hans"])
     html = client.get(board_url(world)).content.decode()
     assert re.search(r"<span class=\"value\">2</span><span class=\"name\">收到诉求", html)
+
+
+def test_the_first_page_is_kept_no_longer_than_its_summary(
+    world: World, client: Client, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(home.time, "time", lambda: 1_000_000.0)
+    closed_case(world)
+    client.get(board_url(world))
+    summary = cache.get(f"portal:board:{world.sunshine.pk}")
+    assert summary.expires == 1_000_000.0 + home.BOARD_CACHE_SECONDS
+    monkeypatch.setattr(home.time, "time", lambda: 1_000_000.0 + home.BOARD_CACHE_SECONDS - 5)
+    assert summary.seconds_left() == 5
+    monkeypatch.setattr(home.time, "time", lambda: 1_000_000.0 + home.BOARD_CACHE_SECONDS + 5)
+    assert summary.seconds_left() == 1
+
+
+def test_the_first_page_is_kept_per_language(world: World, client: Client) -> None:
+    closed_case(world)
+    chinese = client.get(board_url(world)).content.decode()
+    english = client.get(board_url(world), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "诉求办理情况" in chinese
+    assert "诉求办理情况" not in english
+    assert cache.get(f"portal:board-page:{world.sunshine.pk}:en") is not None
 
 
 def test_recent_closures_are_paginated(world: World, client: Client, monkeypatch: Any) -> None:

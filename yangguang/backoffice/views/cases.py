@@ -11,6 +11,7 @@ exactly those forms and the POST views check both again. Every change goes throu
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode
@@ -29,13 +30,15 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from yangguang.backoffice import forms_cases
 from yangguang.backoffice.forms import RevealForm, attach_errors
-from yangguang.backoffice.views.generic import Crumb, home_crumb
+from yangguang.backoffice.views.generic import Crumb, home_crumb, path_maker
 from yangguang.core.actions import cases, privacy, sla
 from yangguang.core.models import (
     Area,
@@ -47,6 +50,7 @@ from yangguang.core.models import (
     CaseStatus,
     HandlingUnit,
     Notification,
+    Urgency,
 )
 from yangguang.core.models.cases import OPEN_STATUSES, CaseQuerySet
 from yangguang.core.paging import uncounted_page
@@ -153,7 +157,10 @@ def tab_conditions(user: User, now: datetime.datetime) -> dict[str, Q]:
 OPEN_TABS = ("mine", "unit", "dispatch", "overdue")
 COUNT_CAP = 99
 # What a row of the queue shows (and `is_overdue` reads): not the descriptions, nor the handlers' passwords.
+# Read as plain values, not model instances: building six related instances per row cost more than the
+# query itself (bench.cases).
 QUEUE_FIELDS = (
+    "pk",
     "number",
     "title",
     "urgency",
@@ -164,6 +171,7 @@ QUEUE_FIELDS = (
     "area__kind",
     "area__name",
     "area__parent__name",
+    "handler_id",
     "handler__username",
     "handler__first_name",
     "handler__last_name",
@@ -173,8 +181,94 @@ QUEUE_FIELDS = (
 
 @dataclass
 class QueueRow:
-    case: Case
+    """One line of the queue, with its labels worked out in Python: the template only prints them."""
+
+    pk: int
+    url: str
+    number: str
+    title: str
+    urgent: bool
+    category: str
+    area: str
+    status: str
+    handler: str
+    unit: str
     overdue: bool
+    due_at: str
+    created_at: str
+
+
+def _minute(moment: datetime.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+def queue_row(values: dict[str, Any], now: datetime.datetime, url_of: Callable[[int], str]) -> QueueRow:
+    status = values["status"]
+    due_at = values["due_at"]
+    overdue = status in OPEN_STATUSES and status != CaseStatus.REPLIED and due_at is not None and due_at < now
+    area = values["area__name"]
+    if values["area__kind"] == AreaKind.GRID and values["area__parent__name"]:
+        area = f"{values['area__parent__name']} › {area}"
+    handler = ""
+    if values["handler_id"] is not None:
+        full_name = f"{values['handler__first_name']} {values['handler__last_name']}".strip()
+        handler = full_name or values["handler__username"]
+    return QueueRow(
+        pk=values["pk"],
+        url=url_of(values["pk"]),
+        number=values["number"],
+        title=values["title"],
+        urgent=values["urgency"] == Urgency.URGENT,
+        category=values["category__name"],
+        area=area,
+        status=str(CaseStatus(status).label),
+        handler=handler,
+        unit=values["unit__name"] or "",
+        overdue=overdue,
+        due_at=_minute(due_at),
+        created_at=_minute(values["created_at"]),
+    )
+
+
+# The queue's rows are written here rather than in the template: 50 rows of eight cells cost the template
+# engine about 8 ms a page, these lines a tenth of that (bench.cases). The markup is the table's only.
+_CELLS = (
+    '<td><a href="{}">{}</a></td>\n      <td>{}{}</td>\n      <td>{}</td>\n      <td>{}</td>'
+    "\n      <td>{}</td>\n      <td>{}</td>\n      <td>{}{}</td>\n      <td>{}</td>\n    </tr>"
+)
+_ROW = "<tr>\n      " + _CELLS
+_OVERDUE_ROW = '<tr data-overdue="1">\n      ' + _CELLS
+
+
+def queue_rows_html(rows: list[QueueRow]) -> SafeString:
+    """The `<tr>` lines of the queue table (escaped by `format_html`)."""
+    urgent = format_html("<strong>{}</strong>", _("【紧急】"))
+    overdue = format_html('<strong style="color: var(--err);">{}</strong><br>', _("⚠ 已超期"))
+    undispatched = format_html('<span class="muted">{}</span>', _("未派单"))
+    lines = []
+    for row in rows:
+        who: str = undispatched
+        if row.handler and row.unit:
+            who = format_html("{}<br>{}", row.handler, row.unit)
+        elif row.handler or row.unit:
+            who = row.handler or row.unit
+        lines.append(
+            format_html(
+                _OVERDUE_ROW if row.overdue else _ROW,
+                row.url,
+                row.number,
+                urgent if row.urgent else "",
+                row.title,
+                row.category,
+                row.area,
+                row.status,
+                who,
+                overdue if row.overdue else "",
+                row.due_at or "—",
+                row.created_at,
+            )
+        )
+    return format_html_join("\n    ", "{}", ((line,) for line in lines))
 
 
 def count_label(n: int) -> str:
@@ -208,18 +302,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     counts = tab_counts(filtered, conditions)
     rows = (
         filtered.filter(conditions[tab])
-        .select_related("area__parent", "category", "handler", "unit")
-        .only(*QUEUE_FIELDS)
         .order_by(*(ALL_ORDER if tab == "all" else QUEUE_ORDER))
+        .values(*QUEUE_FIELDS)
     )
     page = uncounted_page(rows, settings.PAGE_SIZE, request.GET.get("page"))
+    url_of = path_maker("backoffice:case_detail")
     context = {
         "breadcrumbs": [home_crumb(), (_("诉求办理"), None)],
         "tabs": [(name, label, counts[name]) for name, label in QUEUE_TABS],
         "tab": tab,
         "filter_form": filter_form,
         "page_obj": page,
-        "rows": [QueueRow(case, is_overdue(case, now)) for case in page.object_list],
+        "rows": queue_rows_html([queue_row(values, now, url_of) for values in page.object_list]),
         "may_intake": has_capability(user, Cap.INTAKE_CASES),
     }
     return render(request, "backoffice/cases/queue.html", context)
@@ -383,11 +477,11 @@ def clock_label(case: Case, now: datetime.datetime, cal: WorkCalendar) -> str:
         left = cal.workdays_between(today, due_day)
         if left <= 0:
             return _("今天到期")
-        return _("剩余 %(n)d 个工作日") % {"n": left}
+        return ngettext("剩余 %(n)d 个工作日", "剩余 %(n)d 个工作日", left) % {"n": left}
     late = cal.workdays_between(due_day, today)
     if late <= 0:
         return _("超期（今天已过期限）")
-    return _("超期 %(n)d 个工作日") % {"n": late}
+    return ngettext("超期 %(n)d 个工作日", "超期 %(n)d 个工作日", late) % {"n": late}
 
 
 @dataclass
@@ -680,7 +774,9 @@ def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     count = mark_read(request.user)
-    messages.success(request, _("已将 %(n)d 条消息标为已读。") % {"n": count})
+    messages.success(
+        request, ngettext("已将 %(n)d 条消息标为已读。", "已将 %(n)d 条消息标为已读。", count) % {"n": count}
+    )
     return redirect(_inbox_return(request))
 
 

@@ -12,6 +12,7 @@ templates; the permission flow is written once, here:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
@@ -91,6 +92,14 @@ def scoped(model: type[models.Model]) -> ScopedQuerySet[Any]:
 
 
 # --- breadcrumbs -----------------------------------------------------------------------------------------
+
+
+def path_maker(name: str) -> Callable[[int], str]:
+    """`reverse(name, args=[pk])` for many rows: the URL is reversed once and the key put in by string
+    formatting (a list of 50 rows reversed one by one cost about a millisecond)."""
+    marker = 9_876_543_210
+    template = reverse(name, args=[marker]).replace(str(marker), "{}")
+    return template.format
 
 
 def home_crumb() -> Crumb:

@@ -7,6 +7,7 @@ and for a confidential case only its category and status.
 from __future__ import annotations
 
 import datetime
+import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,9 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -47,6 +50,10 @@ class BoardSummary:
     metrics: dict[str, float | int | None]
     compounds: list[Compound]
     first_closures: list[Case]  # the first page, and one more if there is a next page
+    expires: float = 0.0  # when the cached summary runs out (time.time())
+
+    def seconds_left(self) -> int:
+        return max(1, round(self.expires - time.time()))
 
 
 def closures_in(area_ids: list[int]) -> QuerySet[Case]:
@@ -87,6 +94,7 @@ def board_summary(community_id: int) -> BoardSummary:
         metrics=metrics,
         compounds=list(Compound.objects.filter(area_id__in=area_ids).order_by("name").only("pk", "name")),
         first_closures=list(closures_in(area_ids)[: CLOSURES_PER_PAGE + 1]),
+        expires=time.time() + BOARD_CACHE_SECONDS,
     )
     cache.set(key, summary, BOARD_CACHE_SECONDS)
     return summary
@@ -107,10 +115,22 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest, community_id: int) -> HttpResponse:
     """A community's public board: the last 12 months by status and category, the 12345 indicators and
-    the latest closures. No query while the summary is cached (one for a later page of closures), six
-    when it is computed; the same however many cases there are."""
-    summary = board_summary(community_id)
+    the latest closures. The first page is the same for every visitor, so its HTML is kept with the
+    summary it was made from, per language, until that summary runs out: no query and no template while
+    it lasts, and never older than BOARD_CACHE_SECONDS. Later pages of closures run one query."""
     number = page_number(request.GET.get("page"), last=CLOSURE_PAGES)
+    if number == 1:
+        key = f"portal:board-page:{community_id}:{get_language()}"
+        html: str | None = cache.get(key)
+        if html is None:
+            summary = board_summary(community_id)
+            html = render_to_string("portal/board.html", board_context(summary, 1), request)
+            cache.set(key, html, summary.seconds_left())
+        return HttpResponse(html)
+    return render(request, "portal/board.html", board_context(board_summary(community_id), number))
+
+
+def board_context(summary: BoardSummary, number: int) -> dict[str, Any]:
     if number == 1:
         page = page_from_rows(summary.first_closures, 1, CLOSURES_PER_PAGE, last=CLOSURE_PAGES)
     else:
@@ -120,7 +140,7 @@ def board(request: HttpRequest, community_id: int) -> HttpResponse:
         for value, label in CaseStatus.choices
         if value in summary.status_counts
     ]
-    context: dict[str, Any] = {
+    return {
         "community": summary.community,
         "by_status": by_status,
         "by_category": summary.category_counts,
@@ -130,7 +150,6 @@ def board(request: HttpRequest, community_id: int) -> HttpResponse:
         "compounds": summary.compounds,
         "months": BOARD_MONTHS,
     }
-    return render(request, "portal/board.html", context)
 
 
 @require_GET
