@@ -1,7 +1,7 @@
 """The voucher pages (报账审核): list with filters, search, pagination and a pinned query count; the submit
 form with receipts; the voucher page offering each persona exactly their steps; every step through POST
-(outsiders 404, wrong persona 403, wrong state a message); receipts behind access checks; the monthly
-disclosure button."""
+(outsiders 404, wrong persona 403, wrong state a message); voiding (作废) offered apart from the steps;
+receipts behind access checks; the monthly disclosure button."""
 
 from __future__ import annotations
 
@@ -303,6 +303,74 @@ def test_the_page_warns_when_the_amount_is_outside_the_power_item_band(world: Wo
     assert "不在权力事项“小额支出”的金额范围" in page(logged_in(world.bob), detail_url(voucher))
 
 
+# --- voiding --------------------------------------------------------------------------------------------
+
+
+def void_form(client: Client, voucher: Voucher) -> Any:
+    response = client.get(detail_url(voucher))
+    assert response.status_code == 200
+    return response.context["void_form"]
+
+
+def test_finance_staff_are_offered_voiding_apart_from_the_steps(world: World) -> None:
+    voucher = submit(world)
+    assert step_forms(logged_in(world.alice), voucher) == []
+    assert void_form(logged_in(world.alice), voucher) is not None
+    assert "作废凭证" in page(logged_in(world.alice), detail_url(voucher))
+    for reader in (world.bob, world.dave):
+        assert void_form(logged_in(reader), voucher) is None
+    vouchers.do_voucher_transition(world.bob, voucher, "review")
+    vouchers.do_voucher_transition(heidi(world), voucher, "cosign")
+    assert void_form(logged_in(world.alice), voucher) is None  # co-signed: too late to void
+
+
+def test_voiding_through_the_page(world: World) -> None:
+    voucher = submit(world)
+    vouchers.do_voucher_transition(world.bob, voucher, "reject", "缺少验收单")
+    alice = logged_in(world.alice)
+    response = alice.post(step_url(voucher, "void"), {"void-note": "  "})
+    assert response.status_code == 200 and "请填写作废理由" in response.content.decode()
+    assert response.context["void_form"].is_bound
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.REJECTED
+    response = alice.post(step_url(voucher, "void"), {"void-note": "采购取消，不再报账"}, follow=True)
+    body = response.content.decode()
+    assert "已完成“作废”" in body and "已作废" in body
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.VOID
+    body = page(logged_in(world.bob), detail_url(voucher))
+    assert "作废理由：" in body and "采购取消，不再报账" in body and "王爱丽" in body
+    assert step_forms(alice, voucher) == [] and void_form(alice, voucher) is None
+
+
+def test_voiding_is_refused_to_the_committee_and_hidden_from_outsiders(world: World) -> None:
+    voucher = submit(world)
+    assert logged_in(world.bob).post(step_url(voucher, "void"), {"void-note": "不再报账"}).status_code == 403
+    assert (
+        logged_in(world.carol).post(step_url(voucher, "void"), {"void-note": "不再报账"}).status_code == 404
+    )
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.SUBMITTED
+
+
+def test_voiding_a_posted_voucher_is_a_message(world: World) -> None:
+    voucher = posted(world)
+    response = logged_in(world.alice).post(step_url(voucher, "void"), {"void-note": "不再报账"}, follow=True)
+    assert response.status_code == 200 and "不能执行该操作" in response.content.decode()
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.POSTED
+
+
+def test_the_list_shows_voided_vouchers_outside_the_total(world: World) -> None:
+    submit(world, "PZ-001", amount="1,200.50")
+    voided = submit(world, "PZ-002", amount="300")
+    vouchers.do_voucher_transition(world.alice, voided, "void", "重复登记")
+    client = logged_in(world.alice)
+    body = page(client, LIST)
+    assert "PZ-002" in body and "不计入合计" in body and "合计 ¥1,200.50" in body
+    assert "PZ-001" not in page(client, LIST, status="void")
+
+
 # --- receipts --------------------------------------------------------------------------------------------
 
 
@@ -348,6 +416,23 @@ def test_the_disclosure_button_drafts_the_month(world: World) -> None:
     assert "须经居务监督委员会审核签字后才能公开" in response.content.decode()
     disclosure = Disclosure.objects.get()
     assert disclosure.payload["vouchers"][0]["payee"] == "王*明"
+
+
+def test_the_disclosure_button_drafts_a_month_with_a_voided_voucher(world: World) -> None:
+    posted(world, "PZ-001")
+    voided = submit(world, "PZ-009")
+    vouchers.do_voucher_transition(world.bob, voided, "reject", "缺少验收单")
+    vouchers.do_voucher_transition(world.alice, voided, "void", "采购取消")
+    month = f"{last_month():%Y-%m}"
+    response = logged_in(world.alice).post(
+        DISCLOSE, {"disclose-area": world.sunshine.pk, "disclose-month": month}, follow=True
+    )
+    assert "须经居务监督委员会审核签字后才能公开" in response.content.decode()
+    disclosure = Disclosure.objects.get()
+    assert disclosure.payload["voided"][0]["number"] == "PZ-009"
+    detail = reverse("backoffice:disclosure_detail", args=[disclosure.pk])
+    body = page(logged_in(world.bob), detail)
+    assert "作废凭证" in body and "作废理由" in body and "采购取消" in body
 
 
 def test_the_disclosure_button_handles_bad_input(world: World) -> None:

@@ -186,6 +186,23 @@ def test_resolving_an_objection_from_the_page(world: World, notice: PublicNotice
     assert found.case is not None and found.case.status == CaseStatus.REPLIED
 
 
+def test_the_page_warns_while_an_objection_to_the_whole_notice_is_unanswered(
+    world: World, notice: PublicNotice
+) -> None:
+    found = objection(notice, text="这次公示的名单没有经过居民代表会议评议，程序不合规。")
+    detail = reverse("backoffice:notices_detail", args=[notice.pk])
+    page = logged_in(world.alice).get(detail).content.decode()
+    assert "有 1 件针对公示整体的异议尚未答复" in page and "异议成立时不会自动改变任何申请" in page
+    assert "有 1 件针对公示整体的异议尚未答复" in logged_in(world.bob).get(detail).content.decode()
+    prefix = f"o{found.pk}"
+    url = reverse("backoffice:notices_objection_resolve", args=[found.pk])
+    logged_in(world.alice).post(
+        url, {f"{prefix}-upheld": "0", f"{prefix}-note": "已于当月召开居民代表会议评议"}
+    )
+    page = logged_in(world.alice).get(detail).content.decode()
+    assert "尚未答复" not in page and "已于当月召开居民代表会议评议" in page
+
+
 def test_objection_list(world: World, notice: PublicNotice, django_assert_num_queries: Any) -> None:
     objection(notice, entry=notice.entries.get())
     client = logged_in(world.alice)

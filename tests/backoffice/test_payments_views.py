@@ -170,6 +170,22 @@ def test_staff_run_the_reconciliation_and_the_committee_reads_the_report(
     assert Recheck.objects.count() == 1
 
 
+def test_a_payment_while_suspended_shows_in_the_report_and_the_ledger_filter(
+    world: World, household: Enrollment
+) -> None:
+    from yangguang.core.actions import welfare
+
+    welfare.do_suspend_enrollment(world.alice, household, reason="外出务工，收入待核实")
+    data = csv_file([row(household.head, household.starts_on, "1300")])
+    payments.check_import_payments(world.alice, world.sunshine, data, "发放.csv")
+    form = {"area": world.sunshine.pk, "month": f"{household.starts_on:%Y-%m}"}
+    logged_in(world.alice).post("/office/payments/reconcile/", form)
+    report = logged_in(world.bob).get("/office/payments/reconcile/", form).content.decode()
+    assert "暂停期间仍发放" in report and 'data-mismatch="suspended"' in report and "钱*强" in report
+    ledger = logged_in(world.alice).get(LEDGER, {"mismatch": "suspended"}).content.decode()
+    assert "钱国强" in ledger and "暂停发放" in ledger
+
+
 def test_one_households_payments_are_audited(world: World, paid: Enrollment) -> None:
     url = f"/office/payments/household/{paid.pk}/"
     assert logged_in(world.carol).get(url).status_code == 404

@@ -1,6 +1,7 @@
 """Public notices (公示): building from reviewed applications with only whitelisted fields, the period in
 calendar and working days, visibility, the end of the period, withdrawal; objections opening cases, floods,
-idempotency, and their resolution recorded in the outcome.
+idempotency, and their resolution recorded in the outcome; an objection to the whole notice holding every
+application until it is answered.
 
 The helpers at the top are shared by the payments, re-check and notice view tests.
 """
@@ -393,6 +394,61 @@ def test_an_objection_upheld_after_enrolment_opens_a_recheck(
     assert recheck.checklist[0]["key"] == "objection" and recheck.checklist[0]["result"] == "problem"
     application.refresh_from_db()
     assert application.status == ApplicationStatus.CONFIRMED
+
+
+def test_an_objection_to_the_whole_notice_holds_every_application_until_answered(
+    world: World, program: Program, couple: Any
+) -> None:
+    first = reviewed_application(world, program, couple)
+    second = reviewed_application(world, program, family(world, "H-0103", "郑强", "王芳", 15))
+    notice = published(world, program, [first, second], timezone.localdate() - datetime.timedelta(days=3))
+    found = objection(notice, text="这次公示的名单没有经过居民代表会议评议，程序不合规。")
+    assert found.entry is None and found.case is not None
+    assert welfare.pending_objections(first) == 1 and welfare.pending_objections(second) == 1
+    notices.end_due_notices(timezone.localdate() + datetime.timedelta(days=30))
+    notice.refresh_from_db()
+    assert "针对公示整体" in notice.outcome and "核查中" in notice.outcome
+    assert "答复之前本公示中的申请均暂不审批" in notice.outcome
+    for application in (first, second):
+        application.refresh_from_db()
+        with pytest.raises(ValidationError, match="异议尚在核查中"):
+            step(world, application, "confirm")
+    notices.do_resolve_objection(world.alice, found, False, "经核查，本批申请已于当月召开居民代表会议评议")
+    notice.refresh_from_db()
+    assert "异议不成立。处理说明：经核查，本批申请已于当月召开居民代表会议评议" in notice.outcome
+    assert "暂不审批" not in notice.outcome
+    assert found.case.events.filter(kind="reply", note__contains="居民代表会议").exists()
+    for application in (first, second):
+        step(world, application, "confirm")
+    assert Enrollment.objects.filter(application__in=[first, second]).count() == 2
+
+
+def test_an_upheld_objection_to_the_whole_notice_changes_no_application_by_itself(
+    world: World, program: Program, couple: Any
+) -> None:
+    application = reviewed_application(world, program, couple)
+    notice = published(world, program, [application], timezone.localdate() - datetime.timedelta(days=3))
+    found = objection(notice, text="公示张贴的位置太偏，很多居民看不到，请重新张贴。")
+    notices.do_resolve_objection(world.alice, found, True, "已在小区门口公示栏补贴公示")
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.NOTICED  # staff decide on each application
+    assert welfare.pending_objections(application) == 0
+    assert not Recheck.objects.exists()
+    notices.end_due_notices(timezone.localdate() + datetime.timedelta(days=30))
+    notice.refresh_from_db()
+    assert "针对公示整体" in notice.outcome and "异议成立" in notice.outcome and "补贴公示" in notice.outcome
+
+
+def test_an_objection_to_the_whole_of_another_notice_holds_nothing_here(
+    world: World, program: Program, couple: Any
+) -> None:
+    here = reviewed_application(world, program, couple)
+    published(world, program, [here])
+    elsewhere = published(
+        world, program, [reviewed_application(world, program, family(world, "H-0104", "冯刚", "陈静", 16))]
+    )
+    objection(elsewhere, text="另一份公示的名单有问题，请重新核查每一户。")
+    assert welfare.pending_objections(here) == 0
 
 
 def test_person_names_never_reach_the_case_or_the_outcome(

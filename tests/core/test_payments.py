@@ -1,6 +1,7 @@
 """The payments ledger: importing payment files (row-level error report, idempotent re-import), manual
-entry, and reconciliation against enrolment — each kind of mismatch, missing payments, re-checks opened
-once per payment."""
+entry, and reconciliation against enrolment — each kind of mismatch (a payment while suspended included,
+read from the enrolment's dated history), missing payments, re-checks opened once per payment, and the
+matching of payees to enrolments in one pass."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ from tests.core.test_welfare_applications import dibao
 from yangguang.core import tabular
 from yangguang.core.actions import audit, imports, payments, registry, welfare
 from yangguang.core.models import AuditEntry, Enrollment, Payment, Person, Program, Recheck
+
+
+def at(day: datetime.date, hour: int = 10) -> str:
+    """A history line's "at", as the welfare actions write it (an aware moment)."""
+    moment = datetime.datetime.combine(day, datetime.time(hour), tzinfo=timezone.get_current_timezone())
+    return moment.isoformat(timespec="seconds")
 
 
 def month_after(day: datetime.date, months: int = 1) -> datetime.date:
@@ -193,6 +200,7 @@ def test_each_kind_of_mismatch_is_found_once(world: World, ledger: dict[str, Any
         "not_enrolled": 1,
         "before_start": 0,
         "after_exit": 1,
+        "suspended": 0,
         "amount_differs": 1,
         "missing_payment": 1,
     }
@@ -244,3 +252,132 @@ def test_a_fixed_mismatch_is_cleared_on_the_next_run(world: World, ledger: dict[
     report = payments.reconcile(world.sunshine, m1)
     assert report.counts["amount_differs"] == 0 and report.changed == 1
     assert Recheck.objects.count() == 4  # the committee's finding stays until it concludes
+
+
+# --- suspension ----------------------------------------------------------------------------------------------
+
+
+def test_a_payment_while_suspended_is_flagged_and_opens_a_recheck(world: World, program: Program) -> None:
+    home = enrolled(world, program, family(world, "H-0231", "孙一", "李一", 31))
+    welfare.do_suspend_enrollment(world.alice, home, reason="外出务工，收入待核实")
+    m1 = home.starts_on  # the first month of enrolment, which begins after the suspension
+    rows = [row(home.head, m1, "1300")]
+    payments.check_import_payments(world.alice, world.sunshine, csv_file(rows), "发放.csv")
+    report = payments.reconcile(world.sunshine, m1, actor=world.alice)
+    assert report.counts["suspended"] == 1 and report.counts["amount_differs"] == 0
+    assert report.counts["missing_payment"] == 0  # a suspended household is never "missing"
+    payment = Payment.objects.get()
+    assert payment.enrollment == home and payment.mismatch == "suspended"
+    since = timezone.localdate().isoformat()
+    assert (
+        payment.mismatch_detail == f"孙*户自{since}起暂停发放城市最低生活保障，{m1:%Y年%m月}仍发放1300.00元。"
+    )
+    recheck = Recheck.objects.get()
+    assert recheck.reason.startswith("暂停期间仍发放：") and recheck.enrollment == home
+    assert recheck.checklist[0]["mismatch"] == "suspended"
+    again = payments.reconcile(world.sunshine, m1, actor=world.alice)
+    assert (again.changed, again.rechecks_opened) == (0, 0)
+
+
+def test_a_resumed_household_is_paid_in_order(world: World, program: Program) -> None:
+    home = enrolled(world, program, family(world, "H-0232", "孙二", "李二", 32))
+    welfare.do_suspend_enrollment(world.alice, home, reason="外出务工，收入待核实")
+    welfare.do_resume_enrollment(world.alice, home, reason="核实收入未超标准")
+    m1 = home.starts_on
+    payments.check_import_payments(
+        world.alice, world.sunshine, csv_file([row(home.head, m1, "1300")]), "a.csv"
+    )
+    report = payments.reconcile(world.sunshine, m1)
+    assert report.counts["suspended"] == 0 and report.in_order == 1
+
+
+def test_a_suspension_ends_with_the_exit_and_after_exit_comes_first() -> None:
+    """The checks run in order: a payment after the exit is "after exit", whatever came before; the
+    suspension ends with the exit."""
+    month = datetime.date(2024, 6, 1)
+    home = Enrollment(
+        starts_on=datetime.date(2024, 1, 1),
+        monthly_amount=Decimal("1300"),
+        status=Enrollment.Status.EXITED,
+        exited_on=datetime.date(2024, 5, 20),
+        history=[
+            {"at": at(datetime.date(2024, 3, 2)), "action": "suspend"},
+            {"at": at(datetime.date(2024, 5, 20)), "action": "exit"},
+        ],
+    )
+    payment = Payment(amount=Decimal("1300"), payee_name="孙三", program=Program(name="低保"))
+    assert payments._judge(payment, home, None, month)[0] == "after_exit"
+    assert payments._judge(payment, home, None, datetime.date(2024, 5, 1))[0] == ""  # the exit month
+    assert payments._judge(payment, home, None, datetime.date(2024, 4, 1))[0] == "suspended"
+    assert payments._judge(payment, home, None, datetime.date(2024, 3, 1))[0] == ""
+
+
+@pytest.mark.parametrize(
+    ("month", "suspended"),
+    [
+        (datetime.date(2024, 2, 1), False),  # before the suspension
+        (datetime.date(2024, 3, 1), False),  # suspended on 10 March: March may have been paid already
+        (datetime.date(2024, 4, 1), True),  # suspended throughout
+        (datetime.date(2024, 5, 1), False),  # resumed on 31 May: May's payment is due
+        (datetime.date(2024, 6, 1), False),
+        (datetime.date(2024, 7, 1), False),  # suspended again on 1 July: not before the month began
+        (datetime.date(2024, 8, 1), True),  # still suspended
+    ],
+)
+def test_only_a_month_suspended_throughout_is_flagged(month: datetime.date, suspended: bool) -> None:
+    home = Enrollment(
+        starts_on=datetime.date(2024, 1, 1),
+        status=Enrollment.Status.SUSPENDED,
+        history=[
+            {"at": at(datetime.date(2024, 1, 1)), "action": "enrol"},
+            {"at": at(datetime.date(2024, 3, 10)), "action": "suspend", "note": "外出务工"},
+            {"at": at(datetime.date(2024, 5, 31)), "action": "resume"},
+            {"at": at(datetime.date(2024, 7, 1)), "action": "suspend"},
+        ],
+    )
+    assert payments.suspensions(home) == [
+        (datetime.date(2024, 3, 10), datetime.date(2024, 5, 31)),
+        (datetime.date(2024, 7, 1), None),
+    ]
+    assert (payments._suspended_since(home, month) is not None) == suspended
+
+
+def test_a_suspension_without_a_dated_line_counts_from_the_last_recorded_change() -> None:
+    home = Enrollment(
+        starts_on=datetime.date(2024, 1, 1),
+        status=Enrollment.Status.SUSPENDED,
+        history=[{"at": at(datetime.date(2024, 2, 5)), "action": "adjust"}, {"action": "suspend"}],
+    )
+    assert payments.suspensions(home) == [(datetime.date(2024, 2, 5), None)]
+    active = Enrollment(starts_on=datetime.date(2024, 1, 1), status=Enrollment.Status.ACTIVE, history=[])
+    assert payments.suspensions(active) == []
+
+
+# --- matching payees to enrolments -----------------------------------------------------------------------------
+
+
+def test_matching_payees_to_enrolments_in_one_pass_gives_the_pairwise_answer() -> None:
+    """The one-pass matching finds, for every payee and program, the same enrolments in the same order as
+    comparing every enrolment with every payee."""
+    import random
+
+    rng = random.Random(7)
+    candidates = [
+        Enrollment(
+            pk=n,
+            head_id=rng.randint(1, 30),
+            household_id=rng.choice([None, *range(100, 110)]),
+            program_id=rng.choice([1, 2]),
+        )
+        for n in range(1, 120)
+    ]
+    person_ids = set(range(1, 25))
+    households = {pk: rng.randint(100, 112) for pk in person_ids if rng.random() < 0.8}
+    pairwise: dict[tuple[int, int], list[int]] = {}
+    for person in sorted(person_ids):
+        household = households.get(person)
+        for candidate in candidates:
+            if candidate.head_id == person or (household is not None and candidate.household_id == household):
+                pairwise.setdefault((person, candidate.program_id), []).append(candidate.pk)
+    found = payments._options_by_person(candidates, person_ids, households)
+    assert {key: [e.pk for e in options] for key, options in found.items()} == pairwise

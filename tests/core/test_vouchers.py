@@ -1,6 +1,7 @@
 """Finance vouchers: submission checks, the sign-off chain submitted → reviewed (committee) → co-signed (a
-second staff member) → posted, rejection and resubmission, the race on a step, and the monthly disclosure
-that shows only what the committee signed.
+second staff member) → posted, rejection and resubmission, voiding (作废) a voucher nobody co-signed, the
+race on a step, and the monthly disclosure that shows only what the committee signed and lists what was
+voided.
 
 Personas: alice (staff) submits, bob (committee) reviews, heidi (staff of 阳光社区, the community head)
 co-signs; carol is staff elsewhere.
@@ -347,6 +348,121 @@ def test_two_committee_members_reviewing_at_once_only_one_wins(world: World) -> 
     assert Activity.objects.filter(source_id=str(voucher.pk)).count() == 1
 
 
+# --- voiding --------------------------------------------------------------------------------------------
+
+
+def test_staff_void_an_abandoned_voucher_with_a_reason(world: World) -> None:
+    voucher = submit(world)
+    vouchers.do_voucher_transition(world.bob, voucher, "reject", "缺少验收单")
+    vouchers.do_voucher_transition(world.alice, voucher, "void", "供应商撤回报价，采购取消")
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.VOID and not voucher.committee_signed
+    assert voucher.voided_by == world.alice and voucher.voided_at is not None
+    assert voucher.void_reason == "供应商撤回报价，采购取消"
+    assert [e["step"] for e in voucher.history] == ["submit", "reject", "void"]
+    entry = AuditEntry.objects.filter(target_type="voucher", target_id=str(voucher.pk)).latest("pk")
+    assert entry.changes["step"] == [None, "void"] and entry.reason == "供应商撤回报价，采购取消"
+    line = Activity.objects.get(source_id=str(voucher.pk), kind=Activity.Kind.OTHER)
+    assert "PZ-001" in line.title and "作废" in line.title
+    assert "已退回" in line.detail and "供应商撤回报价" in line.detail
+
+
+def test_a_voucher_the_committee_signed_may_be_voided_until_it_is_cosigned(world: World) -> None:
+    voucher = submit(world)
+    vouchers.do_voucher_transition(world.bob, voucher, "review", "同意")
+    assert vouchers.may_void(world.alice, voucher)
+    vouchers.do_voucher_transition(heidi(world), voucher, "void", "重复报账，另一张凭证已办理")
+    assert voucher.status == VoucherStatus.VOID and not voucher.committee_signed
+    line = Activity.objects.get(source_id=str(voucher.pk), kind=Activity.Kind.OTHER)
+    assert "监委会已审核" in line.detail  # the committee sees that what it signed was voided
+
+
+def test_voiding_needs_a_reason(world: World) -> None:
+    voucher = submit(world)
+    with pytest.raises(ValidationError) as exc:
+        vouchers.do_voucher_transition(world.alice, voucher, "void", "  ")
+    assert "作废理由" in exc.value.message_dict["note"][0]
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.SUBMITTED
+
+
+def test_only_finance_staff_of_the_community_void(world: World) -> None:
+    voucher = submit(world)
+    for outsider in (world.bob, world.carol, world.dave, world.grace, world.mallory):
+        assert not vouchers.may_void(outsider, voucher)
+        with pytest.raises(PermissionDenied):
+            vouchers.do_voucher_transition(outsider, voucher, "void", "不再报账")
+    assert vouchers.may_void(world.erin, voucher)  # the district admin holds the finance right
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.SUBMITTED
+
+
+def test_a_cosigned_or_posted_voucher_cannot_be_voided(world: World) -> None:
+    cosigned = submit(world)
+    vouchers.do_voucher_transition(world.bob, cosigned, "review")
+    vouchers.do_voucher_transition(heidi(world), cosigned, "cosign")
+    done = posted(world, "PZ-002")
+    for voucher in (cosigned, done):
+        assert not vouchers.may_void(world.alice, voucher)
+        assert "只有尚未会签的凭证可以作废" in vouchers.void_refusal(voucher)
+        with pytest.raises(ValidationError) as exc:
+            vouchers.do_voucher_transition(world.alice, voucher, "void", "不再报账")
+        assert "不能执行“作废”" in exc.value.messages[0]
+
+
+def test_a_voided_voucher_is_never_edited_or_moved_on(world: World) -> None:
+    voucher = submit(world)
+    vouchers.do_voucher_transition(world.alice, voucher, "void", "凭证号登记错误，重新提交新凭证")
+    assert vouchers.allowed_steps(voucher) == []
+    assert vouchers.permitted_steps(world.alice, voucher) == []
+    assert not vouchers.may_void(world.alice, voucher)
+    correction = vouchers.VoucherInput(
+        area=world.sunshine,
+        number="PZ-001",
+        spent_on=voucher.spent_on,
+        amount="1",
+        payee="x",
+        purpose="y",
+    )
+    for actor, step in ((world.bob, "review"), (world.alice, "resubmit"), (world.alice, "void")):
+        with pytest.raises(ValidationError):
+            vouchers.do_voucher_transition(actor, voucher, step, "再试", corrections=correction)
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.VOID and voucher.amount == Decimal("1200.50")
+    # Its number stays taken: a voided voucher keeps its place in the books.
+    with pytest.raises(ValidationError):
+        submit(world, "PZ-001")
+
+
+def test_voiding_is_offered_apart_from_the_chain_steps(world: World) -> None:
+    voucher = submit(world)
+    assert "void" in vouchers.allowed_steps(voucher)
+    assert vouchers.permitted_steps(world.alice, voucher) == []
+    assert vouchers.may_void(world.alice, voucher)  # the preparer may void their own voucher
+
+
+def test_two_people_voiding_at_once_only_one_wins(world: World) -> None:
+    voucher = submit(world)
+    mine = Voucher.objects.get(pk=voucher.pk)
+    theirs = Voucher.objects.get(pk=voucher.pk)
+    vouchers.do_voucher_transition(world.alice, mine, "void", "不再报账")
+    with pytest.raises(ValidationError) as exc:
+        vouchers.do_voucher_transition(heidi(world), theirs, "void", "不再报账")
+    assert "刚刚被其他人处理过" in exc.value.messages[0]
+    assert Activity.objects.filter(source_id=str(voucher.pk)).count() == 1
+
+
+def test_a_project_spending_voucher_is_not_voided_from_the_books(world: World) -> None:
+    voucher = submit(world, source_type="project", source_id="7")
+    assert not vouchers.may_void(world.alice, voucher)
+    assert "惠民项目" in vouchers.void_refusal(voucher)
+    with pytest.raises(ValidationError) as exc:
+        vouchers.do_voucher_transition(world.alice, voucher, "void", "不再报账")
+    assert "惠民项目" in exc.value.messages[0]
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.SUBMITTED
+
+
 # --- disclosure ------------------------------------------------------------------------------------------
 
 
@@ -393,6 +509,48 @@ def test_monthly_disclosure_lists_posted_vouchers_with_individuals_masked(world:
     assert "已经生成" in exc.value.messages[0]
     # The committee signs it through the ledger, like every disclosure.
     ledger.do_sign_disclosure(world.bob, disclosure)
+
+
+def test_a_voided_voucher_releases_the_month_and_is_listed_as_voided(world: World) -> None:
+    posted(world, "PZ-001", amount="1,200.50")
+    abandoned = submit(world, "PZ-007", amount="300")
+    vouchers.do_voucher_transition(world.bob, abandoned, "reject", "缺少验收单")
+    when = last_month()
+    with pytest.raises(ValidationError):
+        vouchers.check_create_finance_disclosure(world.alice, world.sunshine, when.year, when.month)
+    reason = "张三丰已自行垫付并放弃报销，联系电话13812345678"
+    vouchers.do_voucher_transition(world.alice, abandoned, "void", reason)
+    period = vouchers.Period.month(when.year, when.month)
+    assert list(vouchers.unsigned_vouchers(world.sunshine, period)) == []
+    disclosure = vouchers.check_create_finance_disclosure(world.alice, world.sunshine, when.year, when.month)
+    payload = disclosure.payload
+    assert [v["number"] for v in payload["vouchers"]] == ["PZ-001"]
+    assert payload["totals"] == {"count": 1, "amount": "1200.50"}  # what was voided was not spent
+    assert payload["voided"] == [
+        {
+            "number": "PZ-007",
+            "amount": "300.00",
+            "void_reason": "张*丰已自行垫付并放弃报销，联系电话138****5678",
+        }
+    ]
+    assert "张三丰" not in str(payload) and "13812345678" not in str(payload)
+    assert "作废凭证 1 张" in disclosure.body
+
+
+def test_a_month_with_only_voided_vouchers_can_still_be_disclosed(world: World) -> None:
+    voucher = submit(world, "PZ-003")
+    vouchers.do_voucher_transition(world.alice, voucher, "void", "重复登记")
+    when = last_month()
+    disclosure = vouchers.check_create_finance_disclosure(world.alice, world.sunshine, when.year, when.month)
+    assert disclosure.payload["vouchers"] == [] and disclosure.payload["totals"]["count"] == 0
+    assert [v["number"] for v in disclosure.payload["voided"]] == ["PZ-003"]
+
+
+def test_a_month_without_voided_vouchers_has_no_voided_list(world: World) -> None:
+    posted(world)
+    when = last_month()
+    disclosure = vouchers.check_create_finance_disclosure(world.alice, world.sunshine, when.year, when.month)
+    assert "voided" not in disclosure.payload
 
 
 def test_monthly_disclosure_needs_staff_and_a_sensible_month(world: World) -> None:

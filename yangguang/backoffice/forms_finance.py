@@ -206,7 +206,7 @@ class ResubmitForm(VoucherFieldsForm):
 
 
 class StepForm(forms.Form):
-    """A step of the chain with an optional note (review opinion) or a required reason (reject)."""
+    """A step of the chain with an optional note (review opinion) or a required reason (reject, void)."""
 
     template_name = FIELDS_TEMPLATE
 
@@ -225,6 +225,13 @@ class StepForm(forms.Form):
             note.help_text = _("经办人会按理由更正后重新提交。")
         elif step == "review":
             note.label = _("审核意见")
+        elif step == "void":
+            note.label = _("作废理由")
+            note.required = True
+            note.error_messages["required"] = gettext("请填写作废理由，说明这张凭证为什么不再办理。")
+            note.help_text = _(
+                "作废后凭证不能再修改或继续办理；作废记录进入监委会台账，并在月度财务公开中列明。"
+            )
 
 
 class VoucherFilterForm(forms.Form):

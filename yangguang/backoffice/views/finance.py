@@ -4,7 +4,9 @@ receipts, history and the step forms the user may use, and the monthly finance d
 Who sees a voucher: `Voucher.objects.visible_to(user, VIEW_SUPERVISION)` for lists, `access_object(...,
 VIEW_SUPERVISION)` for a page (404 for everyone else). Which steps a user may take is the transition table
 intersected with `vouchers.check_step_permission`; the page offers exactly those and the POST view checks
-both again (403 for a step the user may not take). Every change goes through `yangguang.core.actions.vouchers`.
+both again (403 for a step the user may not take). Voiding (作废) goes through the same POST view but is
+offered apart from the chain's steps, in its own section (`vouchers.may_void`). Every change goes through
+`yangguang.core.actions.vouchers`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -33,7 +35,7 @@ from yangguang.backoffice.views.generic import Crumb, home_crumb
 from yangguang.core.actions import ledger, vouchers
 from yangguang.core.actions.access import access_object
 from yangguang.core.models import Voucher
-from yangguang.core.models.supervision import VOUCHER_TRANSITIONS
+from yangguang.core.models.supervision import VOUCHER_TRANSITIONS, VoucherStatus
 from yangguang.core.permissions import Cap, has_capability
 
 if TYPE_CHECKING:
@@ -86,7 +88,8 @@ def voucher_list(request: HttpRequest) -> HttpResponse:
     require_viewer(user)
     filter_form = forms_finance.VoucherFilterForm(request.GET or None)
     rows = filter_form.apply(Voucher.objects.visible_to(user, Cap.VIEW_SUPERVISION))
-    total = rows.aggregate(total=Sum("amount"))["total"]
+    # A voided voucher was never paid: listed, but not in the total.
+    total = rows.aggregate(total=Sum("amount", filter=~Q(status=VoucherStatus.VOID)))["total"]
     page = Paginator(rows.select_related("area").order_by("-spent_on", "-pk"), settings.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -161,6 +164,11 @@ def voucher_context(
         }
         for entry in voucher.history
     ]
+    void_form = None
+    if vouchers.may_void(user, voucher):
+        void_form = (
+            bound if bound is not None and bound_step == vouchers.VOID else step_form(user, voucher, "void")
+        )
     return {
         "voucher": voucher,
         "amount": yuan(voucher.amount),
@@ -169,6 +177,7 @@ def voucher_context(
         "history": history,
         "warnings": vouchers.voucher_warnings(voucher),
         "step_forms": step_forms,
+        "void_form": void_form,
         "waiting_for": waiting_for(voucher),
     }
 
@@ -181,6 +190,7 @@ def waiting_for(voucher: Voucher) -> str:
         "cosigned": _("等待入账。"),
         "rejected": _("已退回，等待经办人更正后重新提交。"),
         "posted": _("已入账，流程结束。"),
+        "void": _("已作废，流程结束：不能再修改或继续办理。"),
     }.get(voucher.status, "")
 
 

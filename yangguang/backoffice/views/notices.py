@@ -170,7 +170,10 @@ def notice_context(
     manage = may_manage(user, notice)
     see_objectors = has_capability(user, Cap.SEE_CONFIDENTIAL, notice.area)
     objections = []
+    pending_whole = 0
     for objection in notices.objections_for(notice):
+        if objection.entry_id is None and objection.resolution == Objection.Resolution.PENDING:
+            pending_whole += 1
         form = None
         if manage and objection.resolution == Objection.Resolution.PENDING:
             if resolve_form is not None and resolve_form[0] == objection.pk:
@@ -183,6 +186,8 @@ def notice_context(
         "notice": notice,
         "entries": list(notice.entries.all()),
         "objections": objections,
+        # Each objection to the whole notice holds up every application on it until it is answered.
+        "pending_whole": pending_whole,
         "see_objectors": see_objectors,
         "manage": manage,
         "visible_now": notices.publicly_visible(notice, timezone.localdate()),

@@ -17,6 +17,11 @@ An objection opens a case (channel 公示异议, category 救助帮扶) through 
 like any case, so the community's staff re-check the household; the resident follows it through the
 case's private tracking link. Resolving an objection answers the case and, when upheld, refuses the
 application (through the welfare actions) or, for an enrolled household, opens a re-check.
+
+An objection to the whole notice (no entry) is answered the same way, and until it is answered no
+application of the notice can be confirmed (`welfare.pending_objections` counts it for each of them); the
+outcome says so while it is pending, and carries the answer once given. Upheld, it changes no application
+by itself: what it found may concern some households or none, so staff act on each application.
 """
 
 from __future__ import annotations
@@ -299,7 +304,8 @@ def do_withdraw_notice(actor: Actor, notice: PublicNotice, reason: str) -> Publi
 
 
 def outcome_text(notice: PublicNotice) -> str:
-    """The objections received and how each was resolved (one query). Entries are named by their mask."""
+    """The objections received and how each was resolved (one query). Entries are named by their mask.
+    While an objection to the whole notice is pending, a last line says that it holds every application."""
     objections = list(notice.objections.select_related("entry").order_by("created_at", "pk"))
     if not objections:
         return _("公示期满，未收到异议。")
@@ -315,6 +321,8 @@ def outcome_text(notice: PublicNotice) -> str:
         if objection.resolution_note:
             line += _("。处理说明：%(note)s") % {"note": objection.resolution_note}
         lines.append(line)
+    if any(o.entry_id is None and o.resolution == Objection.Resolution.PENDING for o in objections):
+        lines.append(_("针对公示整体的异议尚在核查中，答复之前本公示中的申请均暂不审批。"))
     return "\n".join(lines)
 
 
@@ -467,8 +475,9 @@ def do_resolve_objection(
     actor: Actor, objection: Objection, upheld: bool, note: str, *, evidence: Sequence[UploadedFile] = ()
 ) -> Objection:
     """Settle an objection after the re-check. Upheld: the application is refused with the note as the
-    written reason, or — already confirmed or enrolled — a re-check is opened for the committee. The case
-    is answered with the note, and the notice's outcome records it."""
+    written reason, or — already confirmed or enrolled — a re-check is opened for the committee; upheld
+    about the whole notice, no application changes by itself (staff act on each). The case is answered
+    with the note, and the notice's outcome records it."""
     notice = objection.notice
     _require_manage(actor, notice.area)
     note = note.strip()

@@ -405,6 +405,8 @@ PAYLOAD_LABELS: dict[str, Any] = {
     "payee": _("收款方"),
     "purpose": _("用途"),
     "totals": _("合计"),
+    "voided": _("作废凭证"),
+    "void_reason": _("作废理由"),
     "total": _("合计"),
     "count": _("笔数"),
     "problem": _("发现问题"),

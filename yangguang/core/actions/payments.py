@@ -13,7 +13,14 @@ so importing the same file twice changes nothing.
     not_enrolled    the payee's household is not enrolled in the program
     before_start    paid for a month before the enrolment started
     after_exit      paid for a month after the household exited
+    suspended       paid for a month the enrolment was suspended throughout (暂停期间仍发放)
     amount_differs  the amount differs from the approved monthly amount
+
+Suspension has no dates of its own: `do_suspend_enrollment` and `do_resume_enrollment` change the status
+and write a dated line in the enrolment's history. `suspensions` reads the periods back from those lines. A
+month counts as suspended only when the suspension began before its first day and was not lifted before its
+last: the payment of the month a household is suspended or resumed in may well be due, and a flag that a
+re-check would only clear is noise.
 
 Each mismatch becomes a finding for the committee: a re-check (`rechecks.open_recheck`) whose origin item
 names the payment, opened once per payment however often reconciliation runs. Enrolled households without
@@ -75,6 +82,7 @@ AFTER_EXIT: Final = "after_exit"
 DECEASED: Final = "deceased"
 AMOUNT_DIFFERS: Final = "amount_differs"
 BEFORE_START: Final = "before_start"
+SUSPENDED: Final = "suspended"
 MISSING_PAYMENT: Final = "missing_payment"
 
 MISMATCH_LABELS: dict[str, StrOrPromise] = {
@@ -83,9 +91,10 @@ MISMATCH_LABELS: dict[str, StrOrPromise] = {
     DECEASED: gettext_lazy("死亡后仍发放"),
     AMOUNT_DIFFERS: gettext_lazy("发放金额与核定金额不符"),
     BEFORE_START: gettext_lazy("起始月份前发放"),
+    SUSPENDED: gettext_lazy("暂停期间仍发放"),
     MISSING_PAYMENT: gettext_lazy("在保未发放"),
 }
-MISMATCHES: Final = (DECEASED, NOT_ENROLLED, BEFORE_START, AFTER_EXIT, AMOUNT_DIFFERS)
+MISMATCHES: Final = (DECEASED, NOT_ENROLLED, BEFORE_START, AFTER_EXIT, SUSPENDED, AMOUNT_DIFFERS)
 
 
 def _require_manage(actor: Actor, area: Area) -> None:
@@ -474,6 +483,60 @@ def _covers(enrollment: Enrollment, month: datetime.date) -> bool:
     return True
 
 
+def _last_day(month: datetime.date) -> datetime.date:
+    return (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
+
+
+def _line_day(line: Any) -> datetime.date | None:
+    """The local date of a history line's "at" (None when it has none or it cannot be read)."""
+    if not isinstance(line, dict):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(str(line.get("at") or ""))
+    except ValueError:
+        return None
+    return timezone.localdate(moment) if timezone.is_aware(moment) else moment.date()
+
+
+def suspensions(enrollment: Enrollment) -> list[tuple[datetime.date, datetime.date | None]]:
+    """The enrolment's suspensions as (first day, day it was lifted or None while it lasts), read from the
+    dated "suspend" and "resume" lines of its history (no query).
+
+    A suspended enrolment whose history has no dated "suspend" line (its status written outside the
+    actions) is taken as suspended since its last dated change, else since it was created: the earliest
+    day the suspension can have begun. The flag names that day, and a re-check clears a month that was in
+    fact paid before the suspension."""
+    periods: list[tuple[datetime.date, datetime.date | None]] = []
+    since: datetime.date | None = None
+    last: datetime.date | None = None
+    for line in enrollment.history or []:
+        day = _line_day(line)
+        if day is None:
+            continue
+        last = day
+        action = line.get("action")
+        if action == "suspend" and since is None:
+            since = day
+        elif action in ("resume", "exit") and since is not None:
+            periods.append((since, day))
+            since = None
+    if since is None and enrollment.status == Enrollment.Status.SUSPENDED:
+        created = timezone.localdate(enrollment.created_at) if enrollment.created_at else None
+        since = last or created
+    if since is not None:
+        periods.append((since, None))
+    return periods
+
+
+def _suspended_since(enrollment: Enrollment, month: datetime.date) -> datetime.date | None:
+    """When the suspension that covers the whole of `month` began (None when no suspension does)."""
+    last_day = _last_day(month)
+    for start, lifted in suspensions(enrollment):
+        if start < month and (lifted is None or lifted > last_day):
+            return start
+    return None
+
+
 def _pick(candidates: list[Enrollment], month: datetime.date) -> Enrollment | None:
     """The enrolment a payment for `month` belongs to: one covering the month, else the last one that
     started before it (paid after its exit), else the first one after it (paid before its start)."""
@@ -517,6 +580,12 @@ def _judge(
         return AFTER_EXIT, _("%(name)s户已于%(exited)s退出%(program)s，%(month)s仍发放%(amount)s元。") % {
             **values,
             "exited": exited,
+        }
+    suspended_since = _suspended_since(enrollment, month)
+    if suspended_since is not None:
+        return SUSPENDED, _("%(name)s户自%(since)s起暂停发放%(program)s，%(month)s仍发放%(amount)s元。") % {
+            **values,
+            "since": suspended_since.isoformat(),
         }
     if payment.amount != enrollment.monthly_amount:
         difference = payment.amount - enrollment.monthly_amount
@@ -566,14 +635,7 @@ def reconcile(area: Area, month: datetime.date, *, actor: Actor = None) -> Recon
             .filter(Q(head__in=list(persons.values())) | Q(household_id__in=set(households.values())))
             .select_related("head", "area", "application", "program")
         )
-        by_person: dict[tuple[int, int], list[Enrollment]] = defaultdict(list)
-        for someone in persons.values():
-            household = households.get(someone.pk)
-            for candidate in candidates:
-                if candidate.head_id == someone.pk or (
-                    household is not None and candidate.household_id == household
-                ):
-                    by_person[(someone.pk, candidate.program_id)].append(candidate)
+        by_person = _options_by_person(candidates, {p.pk for p in persons.values()}, households)
         changed: list[Payment] = []
         found: list[tuple[Payment, Enrollment | None, Person | None]] = []
         for payment in payments:
@@ -603,6 +665,27 @@ def reconcile(area: Area, month: datetime.date, *, actor: Actor = None) -> Recon
                 changes={"reconcile": report.counts, "rechecks": report.rechecks_opened},
             )
     return report
+
+
+def _options_by_person(
+    candidates: list[Enrollment], person_ids: set[int], households: dict[int, int]
+) -> dict[tuple[int, int], list[Enrollment]]:
+    """Each (person, program)'s enrolments: those the person heads and those of the person's current
+    household, in the order of `candidates`, each once. One pass over the candidates through a dict of
+    household → members, instead of every candidate for every person."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for person_id, household_id in households.items():
+        members[household_id].append(person_id)
+    by_person: dict[tuple[int, int], list[Enrollment]] = defaultdict(list)
+    for candidate in candidates:
+        matched = (
+            set(members.get(candidate.household_id, ())) if candidate.household_id is not None else set()
+        )
+        if candidate.head_id in person_ids:
+            matched.add(candidate.head_id)
+        for person_id in matched:
+            by_person[(person_id, candidate.program_id)].append(candidate)
+    return by_person
 
 
 def _open_rechecks(

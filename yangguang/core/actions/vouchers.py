@@ -10,6 +10,11 @@ the current status so that two people pressing the same button cannot both succe
 Nothing is disclosed as final without the committee's sign-off: `disclosable_vouchers` returns only posted
 vouchers the committee signed, and the monthly finance disclosure refuses a month in which any voucher is
 still waiting for (or was refused) that signature.
+
+A voucher abandoned before anyone co-signed it is voided (作废) by finance staff with a reason: the step
+ends the chain (a voided voucher is never edited or moved on again), writes a line in the committee's
+ledger so the committee sees it, and releases the month — the monthly disclosure lists it as voided
+instead of waiting for it forever.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yangguang.core.actions import audit, ledger
+from yangguang.core.actions.inspections import public_text
 from yangguang.core.models import (
     Activity,
     Area,
@@ -50,8 +56,14 @@ if TYPE_CHECKING:
 # The largest amount the column holds (max_digits=14, decimal_places=2).
 MAX_AMOUNT = Decimal("999999999999.99")
 DISCLOSURE_KIND = "finance_monthly"
-# Steps whose reason is required (a rejection must say what to correct).
-NOTE_REQUIRED = {"reject"}
+# Steps whose reason is required (a rejection must say what to correct, a voiding why it was abandoned).
+NOTE_REQUIRED = {"reject", "void"}
+# Voiding ends the chain rather than moving a voucher along it: the voucher page offers it apart from the
+# steps (`may_void`), so `permitted_steps` lists the chain's steps only.
+VOID = "void"
+# A welfare project's spending line (projects.SOURCE_TYPE). The project pages count every voucher that was
+# not rejected as spent, so such a voucher is not voided here: its project would still count it.
+PROJECT_SOURCE = "project"
 
 
 # --- amounts ---------------------------------------------------------------------------------------------
@@ -341,6 +353,7 @@ def step_label(step: str) -> str:
         "post": _("入账"),
         "reject": _("退回"),
         "resubmit": _("修改后重新提交"),
+        "void": _("作废"),
     }
     return labels.get(step, step)
 
@@ -380,7 +393,7 @@ def check_step_permission(actor: Actor, voucher: Voucher, name: str) -> None:
         if _is_preparer(actor, voucher):
             raise PermissionDenied(_("经办人不能会签自己提交的凭证，须由另一名工作人员会签。"))
         return
-    if name in {"post", "resubmit"}:
+    if name in {"post", "resubmit", VOID}:
         require_finance(actor, area)
         return
     raise PermissionDenied(_("未知的报账操作。"))
@@ -392,14 +405,39 @@ def allowed_steps(voucher: Voucher) -> list[str]:
 
 
 def permitted_steps(actor: Actor, voucher: Voucher) -> list[str]:
+    """The chain's steps the actor may take now (voiding is offered apart: `may_void`)."""
     steps = []
     for name in allowed_steps(voucher):
+        if name == VOID:
+            continue
         try:
             check_step_permission(actor, voucher, name)
         except PermissionDenied:
             continue
         steps.append(name)
     return steps
+
+
+def void_refusal(voucher: Voucher) -> str:
+    """Why the voucher cannot be voided as it stands ("" when it can; no permission check, no query)."""
+    if voucher.status not in VOUCHER_TRANSITIONS[VOID][0]:
+        return _("凭证当前状态为“%(status)s”，不能作废：只有尚未会签的凭证可以作废。") % {
+            "status": voucher.get_status_display()
+        }
+    if voucher.source_type == PROJECT_SOURCE:
+        return _("这是惠民项目的支出凭证，不能在报账中作废；请退回后更正。")
+    return ""
+
+
+def may_void(actor: Actor, voucher: Voucher) -> bool:
+    """Whether the voucher page offers the actor the voiding form."""
+    if void_refusal(voucher):
+        return False
+    try:
+        check_step_permission(actor, voucher, VOID)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def do_voucher_transition(
@@ -426,7 +464,11 @@ def do_voucher_transition(
             % {"status": voucher.get_status_display(), "step": step_label(name)},
             code="bad_state",
         )
+    if name == VOID and voucher.source_type == PROJECT_SOURCE:
+        raise ValidationError(void_refusal(voucher), code="bad_state")
     note = note.strip()
+    if name == VOID and not note:
+        raise ValidationError({"note": _("请填写作废理由，说明这张凭证为什么不再办理。")})
     if name in NOTE_REQUIRED and not note:
         raise ValidationError({"note": _("请填写退回理由，说明需要更正的内容。")})
     now = timezone.now()
@@ -440,6 +482,8 @@ def do_voucher_transition(
         changes.update(posted_by=_user(actor), posted_at=now)
     elif name == "reject":
         changes.update(reject_reason=note)
+    elif name == VOID:
+        changes.update(voided_by=_user(actor), voided_at=now, void_reason=note)
     elif name == "resubmit":
         # The corrected voucher is a new document for the committee: the earlier signatures lapse (they
         # stay in the history).
@@ -478,6 +522,8 @@ def do_voucher_transition(
         )
         if name == "review" or (name == "reject" and from_status == VoucherStatus.SUBMITTED):
             _ledger_line(actor, voucher, name, note)
+        elif name == VOID:
+            _void_ledger_line(actor, voucher, from_status, note)
     return voucher
 
 
@@ -523,6 +569,28 @@ def _ledger_line(actor: Actor, voucher: Voucher, name: str, note: str) -> None:
         Activity.Kind.REVIEW,
         title,
         detail=note,
+        participants=audit.actor_label(actor),
+        source=voucher,
+    )
+
+
+def _void_ledger_line(actor: Actor, voucher: Voucher, from_status: str, reason: str) -> None:
+    """A voided voucher goes into the committee's ledger although staff voided it: money that was asked
+    for and then not paid is exactly what the committee watches (a voucher it had signed included)."""
+    title = _("报账凭证 %(number)s（¥%(amount)s）已作废") % {
+        "number": voucher.number,
+        "amount": voucher.amount,
+    }
+    detail = _("作废前状态：%(status)s。作废理由：%(reason)s") % {
+        "status": VoucherStatus(from_status).label,
+        "reason": reason,
+    }
+    ledger.record_activity(
+        actor,
+        voucher.area,
+        Activity.Kind.OTHER,
+        title,
+        detail=detail,
         participants=audit.actor_label(actor),
         source=voucher,
     )
@@ -581,7 +649,7 @@ def disclosable_vouchers(area: Area, period: Period) -> models.QuerySet[Voucher]
 
 def unsigned_vouchers(area: Area, period: Period) -> models.QuerySet[Voucher]:
     """Vouchers of the period the committee has not signed: waiting for review, or rejected and not yet
-    corrected. Either way the month's accounts are not final."""
+    corrected. Either way the month's accounts are not final. A voided voucher is final: not listed."""
     return (
         vouchers_of(area, period)
         .filter(status__in=[VoucherStatus.SUBMITTED, VoucherStatus.REJECTED])
@@ -589,10 +657,19 @@ def unsigned_vouchers(area: Area, period: Period) -> models.QuerySet[Voucher]:
     )
 
 
-def finance_payload(area: Area, period: Period, vouchers: list[Voucher]) -> dict[str, Any]:
-    """The public projection of a month's posted vouchers: no submitter, no receipts, individuals masked."""
+def voided_vouchers(area: Area, period: Period) -> models.QuerySet[Voucher]:
+    """The vouchers of `area` in `period` that were voided: disclosed as voided, never as spent."""
+    return vouchers_of(area, period).filter(status=VoucherStatus.VOID).order_by("spent_on", "number", "pk")
+
+
+def finance_payload(
+    area: Area, period: Period, vouchers: list[Voucher], voided: list[Voucher] | None = None
+) -> dict[str, Any]:
+    """The public projection of a month's posted vouchers: no submitter, no receipts, individuals masked.
+    Voided vouchers, if any, follow under "voided" (number, amount, the reason with ID numbers, mobile
+    numbers and residents' names masked); they are not in the totals."""
     total = sum((v.amount for v in vouchers), Decimal("0"))
-    return {
+    payload: dict[str, Any] = {
         "period": period.label,
         "area": area.name,
         "vouchers": [
@@ -607,13 +684,20 @@ def finance_payload(area: Area, period: Period, vouchers: list[Voucher]) -> dict
         ],
         "totals": {"count": len(vouchers), "amount": str(total)},
     }
+    if voided:
+        payload["voided"] = [
+            {"number": v.number, "amount": str(v.amount), "void_reason": public_text(v.void_reason, area)}
+            for v in voided
+        ]
+    return payload
 
 
 def check_create_finance_disclosure(actor: Actor, area: Area, year: int, month: int) -> Disclosure:
     """Draft the monthly finance disclosure (财务月度公开) of `area` from its posted, committee-signed
-    vouchers. Refuses while any voucher of the month is unsigned by the committee (listing them), for a
-    month that has not begun, a month without posted vouchers, and a month that already has a disclosure
-    (unless it was withdrawn). The committee then signs the draft (`ledger.do_sign_disclosure`)."""
+    vouchers, and the month's voided vouchers listed as voided. Refuses while any voucher of the month is
+    unsigned by the committee (listing them; voided ones are final and do not count), for a month that
+    has not begun, a month with neither posted nor voided vouchers, and a month that already has a
+    disclosure (unless it was withdrawn). The committee then signs the draft (`ledger.do_sign_disclosure`)."""
     require_finance(actor, area)
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
         raise ValidationError({"month": _("请选择正确的年月。")})
@@ -634,9 +718,10 @@ def check_create_finance_disclosure(actor: Actor, area: Area, year: int, month: 
     if existing.exists():
         raise ValidationError(_("%(period)s 的财务公开已经生成，请勿重复生成。") % {"period": period.label})
     vouchers = list(disclosable_vouchers(area, period))
-    if not vouchers:
+    voided = list(voided_vouchers(area, period))
+    if not vouchers and not voided:
         raise ValidationError(_("%(period)s 没有已入账的凭证，无需公开。") % {"period": period.label})
-    payload = finance_payload(area, period, vouchers)
+    payload = finance_payload(area, period, vouchers, voided)
     title = _("%(area)s %(year)d年%(month)d月财务收支公开") % {
         "area": area.name,
         "year": year,
@@ -646,4 +731,6 @@ def check_create_finance_disclosure(actor: Actor, area: Area, year: int, month: 
         "n": len(vouchers),
         "total": payload["totals"]["amount"],
     }
+    if voided:
+        body += _("另有作废凭证 %(n)d 张，未入账、不计入合计，一并列出作废理由。") % {"n": len(voided)}
     return ledger.do_create_disclosure(actor, area, DISCLOSURE_KIND, title, payload, body=body)

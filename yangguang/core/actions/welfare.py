@@ -651,8 +651,12 @@ def notice_ended(application: Application, on: datetime.date | None = None) -> b
 
 
 def pending_objections(application: Application) -> int:
+    """Objections still being checked that hold the application up: those about its entry, and those about
+    the whole of a notice it is on (answered before any application of that notice is confirmed)."""
+    on_notices = NoticeEntry.objects.filter(application=application).values("notice_id")
     return Objection.objects.filter(
-        entry__application=application, resolution=Objection.Resolution.PENDING
+        Q(entry__application=application) | Q(entry__isnull=True, notice_id__in=on_notices),
+        resolution=Objection.Resolution.PENDING,
     ).count()
 
 

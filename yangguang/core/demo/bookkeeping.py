@@ -6,7 +6,8 @@ yesterday, each with a generated receipt (a small PDF or PNG). The clerk submits
 reviews and signs (审核签字) or sends it back with a reason (about one in ten; most are corrected and
 resubmitted); the accountant co-signs (会签: never the preparer) and posts (入账). Each step happens a few
 working days after the one before, so the most recent vouchers are still on their way: every status occurs
-naturally, and 阳光社区 gets one voucher held at each status whatever the dates.
+naturally, and 阳光社区 gets one voucher held at each status whatever the dates — including one sent back by
+the committee and then abandoned, which the clerk voids (作废) with a reason.
 
 Where a demo user works (阳光社区, 和平社区) every step goes through `actions.vouchers`, with its audit entry.
 Elsewhere the same rows are written directly (`_direct`: the voucher with the history the action records,
@@ -43,6 +44,14 @@ if TYPE_CHECKING:
 
 # Where a voucher stops (None: as far as the dates allow).
 SHOWCASE_STOPS = ("rejected", "submitted", "reviewed", "cosigned")
+# The showcase's abandoned voucher: sent back, then voided. It is booked 13 days back, like the held
+# vouchers never in the month that is disclosed, which leaves its two steps time to happen.
+VOID_STOP = "void"
+VOID_DAYS_BACK = 13
+VOID_REASONS = (
+    "退回后经核实，该笔费用已由街道统一结算，本凭证不再报账",
+    "退回后供应商撤回了报价，采购取消，本凭证不再报账",
+)
 
 
 class Bookkeeping:
@@ -72,6 +81,9 @@ class Bookkeeping:
         if office.name == SHOWCASE_COMMUNITY:
             for n, halt in enumerate(SHOWCASE_STOPS):
                 plans.append((self.clock.workday(self.today - datetime.timedelta(days=14 - 2 * n)), halt))
+            plans.append(
+                (self.clock.workday(self.today - datetime.timedelta(days=VOID_DAYS_BACK)), VOID_STOP)
+            )
         plans.sort(key=lambda plan: plan[0])
         numbers: Counter[str] = Counter()
         closing = self.disclosed.replace(day=24)
@@ -83,6 +95,11 @@ class Bookkeeping:
             month = f"{spent_on:%Y%m}"
             numbers[month] += 1
             number = f"{month}-{numbers[month]:03d}"
+            if stop == VOID_STOP:
+                # Its own random stream, so that the other vouchers come out as they did before it existed.
+                void_rng = random.Random(f"{self.seed}:{office.name}:void")
+                self._voucher(office, void_rng, items, spent_on, number, stop, quick=False)
+                continue
             posted = self._voucher(office, rng, items, spent_on, number, stop, quick=disclosed)
             if disclosed and posted is not None:
                 last_posted = max(last_posted or posted, posted)
@@ -129,7 +146,9 @@ class Bookkeeping:
         steps: list[tuple[str, datetime.datetime, Any, str]] = []
         if stop != "submitted":
             names = ["review", "cosign", "post"]
-            if stop == "rejected" or (stop is None and not quick and rng.random() < 0.1):
+            if stop == VOID_STOP:
+                names = ["reject", "void"]
+            elif stop == "rejected" or (stop is None and not quick and rng.random() < 0.1):
                 names = ["reject"] + (["resubmit", *names] if stop is None and rng.random() < 0.6 else [])
             if stop in ("reviewed", "cosigned"):
                 names = names[: names.index({"reviewed": "review", "cosigned": "cosign"}[stop]) + 1]
@@ -141,11 +160,13 @@ class Bookkeeping:
                 actor: Any = office.accountant
                 if name in ("review", "reject"):
                     actor = office.committee
-                elif name == "resubmit":
+                elif name in ("resubmit", "void"):
                     actor = office.clerk
                 note = ""
                 if name == "reject":
                     note = rng.choice(text.REJECT_REASONS)
+                elif name == "void":
+                    note = rng.choice(VOID_REASONS)
                 elif name == "review":
                     note = rng.choice(text.REVIEW_OPINIONS)
                 steps.append((name, at, actor, note))
@@ -198,7 +219,9 @@ class Bookkeeping:
             submitted_by=office.clerk,
             history=[vouchers._history_entry(office.clerk, "submit", "", submitted)],
         )
+        lines: list[tuple[str, datetime.datetime, Any, str, str]] = []
         for name, at, actor, note in steps:
+            lines.append((name, at, actor, note, voucher.status))
             voucher.status = VOUCHER_TRANSITIONS[name][1]
             if name == "review":
                 voucher.reviewed_by, voucher.reviewed_at, voucher.review_opinion = actor, at, note
@@ -210,15 +233,20 @@ class Bookkeeping:
                 voucher.reject_reason = note
             elif name == "resubmit":
                 voucher.reject_reason = ""
+            elif name == "void":
+                voucher.voided_by, voucher.voided_at, voucher.void_reason = actor, at, note
             voucher.history.append(vouchers._history_entry(actor, name, note, at))
         clock.at(submitted)
         voucher.save()
         content_type = "application/pdf" if receipt.name and receipt.name.endswith(".pdf") else "image/png"
         ledger.do_attach_evidence(office.clerk, data.area, voucher, [(receipt, content_type)])
-        for name, at, actor, note in steps:
+        for name, at, actor, note, before in lines:
             if name in ("review", "reject"):
                 clock.at(at)
                 vouchers._ledger_line(actor, voucher, name, note)
+            elif name == "void":
+                clock.at(at)
+                vouchers._void_ledger_line(actor, voucher, before, note)
         self._direct_count[office.area.pk] += 1
         return voucher
 

@@ -370,16 +370,23 @@ class VoucherStatus(models.TextChoices):
     COSIGNED = "cosigned", _("已会签")
     POSTED = "posted", _("已入账")
     REJECTED = "rejected", _("已退回")
+    VOID = "void", _("已作废")
 
 
 # The voucher chain of DOMAIN.md: transition name → (allowed from-statuses, to-status). A rejected voucher
-# can be corrected and submitted again.
+# can be corrected and submitted again. Staff may void (作废) a voucher that nobody has co-signed yet, with a
+# reason: a voided voucher is final — never edited or moved on again — and no longer holds up its month's
+# finance disclosure, which lists it as voided.
 VOUCHER_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "review": (frozenset({VoucherStatus.SUBMITTED}), VoucherStatus.REVIEWED),
     "cosign": (frozenset({VoucherStatus.REVIEWED}), VoucherStatus.COSIGNED),
     "post": (frozenset({VoucherStatus.COSIGNED}), VoucherStatus.POSTED),
     "reject": (frozenset({VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED}), VoucherStatus.REJECTED),
     "resubmit": (frozenset({VoucherStatus.REJECTED}), VoucherStatus.SUBMITTED),
+    "void": (
+        frozenset({VoucherStatus.SUBMITTED, VoucherStatus.REVIEWED, VoucherStatus.REJECTED}),
+        VoucherStatus.VOID,
+    ),
 }
 
 
@@ -427,6 +434,11 @@ class Voucher(models.Model):
     )
     posted_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.TextField(_("退回理由"), blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    void_reason = models.TextField(_("作废理由"), blank=True)
     history = models.JSONField(_("流转记录"), default=list, blank=True)
 
     objects = ScopedQuerySet.as_manager()
