@@ -22,3 +22,12 @@ def run_sla_checks() -> int:
     from yangguang.core.actions.escalation import run_sla_checks as run
 
     return run().escalated
+
+
+@task()
+def import_people(run_pk: int) -> str:
+    """A queued web import (`check_queue_import_people`); returns the run's status, or "" if none was run."""
+    from yangguang.core.actions.imports import do_run_queued_import
+
+    run = do_run_queued_import(run_pk)
+    return run.status if run is not None else ""

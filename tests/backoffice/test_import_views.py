@@ -1,18 +1,24 @@
 """The import pages (upload, result, error workbook, template) and the export view.
 
+A web upload is imported by a task after commit: with the immediate backend (as in the tests) it runs once
+the on-commit callbacks run, so `django_capture_on_commit_callbacks(execute=True)` stands for the worker.
+
 alice: staff of 阳光社区 (may import and export); carol: staff of 和平社区 (outsider to 阳光社区);
 bob: committee of 阳光社区 (may export masked, may not import); mallory: no role at all.
 """
 
 from __future__ import annotations
 
+import datetime
 import io
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from tests.conftest import World
@@ -81,10 +87,15 @@ def test_anonymous_is_sent_to_login(world):
     assert reverse("backoffice:login") in response["Location"]
 
 
-def test_upload_imports_and_shows_totals_with_error_download(world, alice):
-    response = alice.post(
-        reverse("backoffice:import"), {"area": world.sunshine.pk, "file": csv_upload(good_line(), bad_line())}
-    )
+def upload(client: Client, area: Any, *lines: str) -> Any:
+    return client.post(reverse("backoffice:import"), {"area": area.pk, "file": csv_upload(*lines)})
+
+
+def test_upload_imports_and_shows_totals_with_error_download(
+    world, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(alice, world.sunshine, good_line(), bad_line())
     run = ImportRun.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("backoffice:import_run", args=[run.pk])
@@ -93,7 +104,67 @@ def test_upload_imports_and_shows_totals_with_error_download(world, alice):
     assert page.status_code == 200
     assert "读取 2 行 = 新增 1 + 更新 0 + 无变化 0 + 拒绝 1" in text
     assert reverse("backoffice:import_errors", args=[run.pk]) in text
-    assert (run.source, run.started_by) == ("web", world.alice)
+    assert 'http-equiv="refresh"' not in text
+    assert "hx-trigger" not in text
+    assert (run.source, run.started_by, run.status) == ("web", world.alice, "done")
+    assert not run.upload
+    assert AuditEntry.objects.filter(action="import", target_id=str(run.pk), actor=world.alice).count() == 1
+
+
+def test_upload_is_queued_and_its_page_refreshes_itself_until_done(
+    world, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        upload(alice, world.sunshine, good_line())
+    run = ImportRun.objects.get()
+    assert (run.status, run.rows_read) == ("queued", 0)
+    assert run.upload
+    assert not Person.objects.filter(name="王小明").exists()
+    url = reverse("backoffice:import_run", args=[run.pk])
+    text = alice.get(url).content.decode()
+    assert "排队中" in text
+    assert '<meta http-equiv="refresh" content="3">' in text
+    assert 'hx-trigger="every 3s"' in text
+    assert "读取 0 行" not in text
+    assert "排队中" in alice.get(reverse("backoffice:import")).content.decode()
+
+    for callback in callbacks:  # the worker picks the run up
+        callback()
+    text = alice.get(url).content.decode()
+    assert "已完成" in text
+    assert "读取 1 行 = 新增 1 + 更新 0 + 无变化 0 + 拒绝 0" in text
+    assert 'http-equiv="refresh"' not in text
+    assert Person.objects.filter(name="王小明").exists()
+
+
+def test_same_file_again_while_it_is_queued_is_refused(world, alice):
+    upload(alice, world.sunshine, good_line())
+    response = upload(alice, world.sunshine, good_line())
+    assert response.status_code == 400
+    assert "同一文件正在导入到该区域" in response.content.decode()
+    assert ImportRun.objects.count() == 1
+
+
+def test_same_file_into_another_area_or_after_it_finished_is_accepted(world, alice):
+    upload(alice, world.sunshine, good_line())
+    assert upload(alice, world.grid, good_line()).status_code == 302
+    ImportRun.objects.update(status="done")
+    assert upload(alice, world.sunshine, good_line()).status_code == 302
+    assert ImportRun.objects.count() == 3
+
+
+def test_run_whose_worker_died_is_shown_failed_and_may_be_uploaded_again(world, alice, settings):
+    settings.IMPORT_STALE_HOURS = 2
+    upload(alice, world.sunshine, good_line())
+    run = ImportRun.objects.get()
+    ImportRun.objects.update(status="running", started_at=timezone.now() - datetime.timedelta(hours=3))
+    text = alice.get(reverse("backoffice:import_run", args=[run.pk])).content.decode()
+    assert "失败" in text
+    assert "导入超过 2 小时仍未完成，可能是后台任务进程已停止" in text
+    assert 'http-equiv="refresh"' not in text
+    assert "hx-trigger" not in text
+    assert "失败" in alice.get(reverse("backoffice:import")).content.decode()
+    assert upload(alice, world.sunshine, good_line()).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -174,6 +245,25 @@ def test_error_workbook_download_is_the_rejected_rows_and_is_audited(world, alic
     assert rows[1][-1] == "身份证号码校验位错误"
     entry = AuditEntry.objects.filter(action="export", target_type="importrun").get()
     assert entry.actor == world.alice
+
+
+def test_error_workbook_after_the_retention_period_is_gone_with_a_message(world, alice, run_with_errors):
+    ImportRun.objects.update(started_at=timezone.now() - datetime.timedelta(days=31))
+    call_command("purge_import_files", stdout=io.StringIO())
+    response = alice.get(reverse("backoffice:import_errors", args=[run_with_errors.pk]))
+    assert response.status_code == 410
+    assert "已按保留期限删除" in response.content.decode()
+    page = alice.get(reverse("backoffice:import_run", args=[run_with_errors.pk])).content.decode()
+    assert "读取 2 行 = 新增 1 + 更新 0 + 无变化 0 + 拒绝 1" in page
+    assert "已在导入 31 天后按保留期限删除" in page
+    assert reverse("backoffice:import_errors", args=[run_with_errors.pk]) not in page
+
+
+def test_error_workbook_whose_file_is_missing_answers_410(world, alice, run_with_errors):
+    run_with_errors.error_report.storage.delete(run_with_errors.error_report.name)
+    response = alice.get(reverse("backoffice:import_errors", args=[run_with_errors.pk]))
+    assert response.status_code == 410
+    assert "错误报告文件已不存在" in response.content.decode()
 
 
 def test_run_without_errors_has_no_download(world, alice):

@@ -719,7 +719,7 @@ def test_command_imports_and_reports_totals(world, people_file):
     assert "读取 2 行 = 新增 1 + 更新 0 + 无变化 0 + 拒绝 1" in text
     assert "错误报告" in text
     run = ImportRun.objects.get()
-    assert (run.source, run.started_by) == ("cli", world.alice)
+    assert (run.source, run.started_by, run.status) == ("cli", world.alice, "done")
     assert person(fake_id(1)).name == "王小明"
 
 

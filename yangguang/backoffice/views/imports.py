@@ -1,8 +1,8 @@
 """Spreadsheet import (upload, result, error workbook, template) and registry export.
 
-Adapters only: the area and the run are loaded with `access_*`, the work is `check_import_people` and
-`do_export`. The import runs inside the request: a community's registry (tens of thousands of rows) takes a
-few seconds, and the user waits for the totals anyway.
+Adapters only: the area and the run are loaded with `access_*`, the work is `check_queue_import_people`
+and `do_export`. An upload is checked as a whole in the request and then imported in the background (100,000
+rows take about 20 s); the run page shows its status and refreshes itself until the run is done.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from yangguang.backoffice.forms import (
 from yangguang.core import tabular
 from yangguang.core.actions.access import access_area, access_object
 from yangguang.core.actions.exports import do_export
-from yangguang.core.actions.imports import check_import_people, do_fetch_error_report, people_template
+from yangguang.core.actions.imports import check_queue_import_people, do_fetch_error_report, people_template
 from yangguang.core.models import Area, ImportRun
 from yangguang.core.permissions import Cap, has_capability
 from yangguang.lib.crypto import CryptoError
@@ -85,7 +85,7 @@ def import_index(request: HttpRequest) -> HttpResponse:
             area = access_area(request.user, form.cleaned_data["area"], Cap.IMPORT_REGISTRY)
             upload: UploadedFile = form.cleaned_data["file"]
             try:
-                run = check_import_people(request.user, area, upload, upload.name or "", source="web")
+                run = check_queue_import_people(request.user, area, upload, upload.name or "")
             except ValidationError as exc:
                 form.add_error("file", exc)
             else:
@@ -95,7 +95,12 @@ def import_index(request: HttpRequest) -> HttpResponse:
         "area", "started_by"
     )
     page = Paginator(runs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "max_mb": settings.IMPORT_MAX_UPLOAD_MB}
+    context = {
+        "form": form,
+        "page": page,
+        "max_mb": settings.IMPORT_MAX_UPLOAD_MB,
+        "files_days": settings.IMPORT_FILES_DAYS,
+    }
     return render(request, "backoffice/imports/index.html", context, status=status)
 
 
@@ -109,6 +114,8 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
         Cap.IMPORT_REGISTRY,
         queryset=ImportRun.objects.select_related("area", "started_by"),
     )
+    # While the run is queued or running the page reloads itself: htmx swaps the run in place every few
+    # seconds, and without JavaScript a <noscript> meta refresh reloads the page.
     return render(request, "backoffice/imports/run.html", {"run": run})
 
 
@@ -116,14 +123,21 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     run = access_object(request.user, ImportRun, pk, Cap.IMPORT_REGISTRY)
+    if run.report_deleted_at is not None:
+        return _report_gone(request, run, _("错误报告含有居民个人信息，已按保留期限删除。"))
     if not run.error_report:
         raise Http404
     try:
         data = do_fetch_error_report(request.user, run)
-    except (OSError, CryptoError) as exc:  # the stored file was removed, or the keys changed
-        raise Http404 from exc
+    except (OSError, CryptoError):  # the stored file was removed, or the keys changed
+        return _report_gone(request, run, _("错误报告文件已不存在或无法解密，无法下载。"))
     stem = run.filename.rsplit(".", 1)[0]
     return _attachment(data, tabular.XLSX_CONTENT_TYPE, _("%(name)s-未导入的行.xlsx") % {"name": stem})
+
+
+def _report_gone(request: HttpRequest, run: ImportRun, reason: str) -> HttpResponse:
+    context = {"run": run, "reason": reason}
+    return render(request, "backoffice/imports/report_gone.html", context, status=410)
 
 
 @login_required

@@ -1,7 +1,7 @@
 """`manage.py import_people FILE --area <id or name> [--user USERNAME] [--dry-run]`.
 
-The same import as the back-office page (`check_import_people`): prints the totals and where the error
-workbook of rejected rows went. Without --user the import runs as the system (audited as "系统"); with it,
+The same import as the back-office page (`check_import_people`), but run here and now rather than by the
+background task: prints the totals and where the error workbook of rejected rows went. Without --user the import runs as the system (audited as "系统"); with it,
 the user must hold the import capability at the area, as on the page.
 """
 

@@ -1,11 +1,12 @@
 """`manage.py sla_checks [--every SECONDS]`: reminders and 督办 escalations, public notices (公示) whose period
-has ended, then pending SMS/email. Every step is safe to run twice and from several workers."""
+has ended, pending SMS/email, then expired import files. Every step is safe to run twice and from several workers."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from yangguang.core.actions.escalation import run_sla_checks
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             result = run_sla_checks()
             ended = end_due_notices()
             sent, failed = deliver_due()
+            call_command("purge_import_files", stdout=self.stdout)
             self.stdout.write(
                 f"提醒 {result.reminded} 件，督办 {result.escalated} 件；公示期满 {ended} 项；"
                 f"发送通知 {sent} 条，失败 {failed} 条"
