@@ -47,6 +47,7 @@ from yangguang.api.schemas import (
     Page,
     PageResult,
     ValidationErrorOut,
+    gettext_lazy,
     may_reveal,
     paginate,
 )
@@ -69,22 +70,27 @@ from yangguang.core.models import (
 from yangguang.core.permissions import ROLE_CAPS, Cap, has_capability
 from yangguang.lib.masking import mask_name
 
-router = Router(tags=["诉求"])
+router = Router(tags=[gettext_lazy("诉求")])
 
 LIST_ERRORS: dict[int, type] = {401: ErrorOut, 422: ValidationErrorOut}
 DETAIL_ERRORS: dict[int, type] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 WRITE_ERRORS: dict[int, type] = {**DETAIL_ERRORS, 403: ErrorOut}
 STEP_ERRORS: dict[int, type] = {**WRITE_ERRORS, 409: ErrorOut}
 
-CaseId = Annotated[int, Path(..., ge=1, le=MAX_PK, description="诉求 ID")]
-AttachmentId = Annotated[int, Path(..., ge=1, le=MAX_PK, description="附件 ID")]
+CaseId = Annotated[int, Path(..., ge=1, le=MAX_PK, description=gettext_lazy("诉求 ID"))]
+AttachmentId = Annotated[int, Path(..., ge=1, le=MAX_PK, description=gettext_lazy("附件 ID"))]
 IdempotencyKey = Annotated[
     str | None,
-    Header(None, alias="Idempotency-Key", max_length=200, description="防重复提交的键（每个用户各自独立）"),
+    Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=200,
+        description=gettext_lazy("防重复提交的键（每个用户各自独立）"),
+    ),
 ]
 Evidence = Annotated[
     list[UploadedFile] | None,
-    File(None, description="办理佐证照片（JPG、PNG、GIF、WebP，每张不超过 10MB，最多 6 张）"),
+    File(None, description=gettext_lazy("办理佐证照片（JPG、PNG、GIF、WebP，每张不超过 10MB，最多 6 张）")),
 ]
 
 # Channels staff enter through the API on a caller's behalf. Residents' own channels (portal, QR poster,
@@ -119,18 +125,18 @@ _DETAIL_RELATED = (*_CASE_RELATED, "compound", "building", "merged_into")
 
 
 class CategoryRef(Schema):
-    code: str = Field(description="分类代码（也是 Open311 的 service_code）")
-    name: str = Field(description="分类名称")
+    code: str = Field(description=gettext_lazy("分类代码（也是 Open311 的 service_code）"))
+    name: str = Field(description=gettext_lazy("分类名称"))
 
 
 class UnitRef(Schema):
-    id: int = Field(description="承办单位 ID")
-    name: str = Field(description="承办单位名称")
+    id: int = Field(description=gettext_lazy("承办单位 ID"))
+    name: str = Field(description=gettext_lazy("承办单位名称"))
 
 
 class UserRef(Schema):
-    id: int = Field(description="用户 ID")
-    name: str = Field(description="姓名（未登记姓名时为用户名）")
+    id: int = Field(description=gettext_lazy("用户 ID"))
+    name: str = Field(description=gettext_lazy("姓名（未登记姓名时为用户名）"))
 
     @staticmethod
     def resolve_name(obj: User) -> str:
@@ -140,28 +146,30 @@ class UserRef(Schema):
 class CaseOut(Schema):
     """A case as a list row."""
 
-    id: int = Field(description="诉求 ID")
-    number: str = Field(description="诉求编号，如 YG20250000001")
-    title: str = Field(description="标题")
-    status: str = Field(description="状态代码（见 CaseStatus）")
-    status_label: str = Field(description="状态名称")
-    category: CategoryRef = Field(description="问题分类")
+    id: int = Field(description=gettext_lazy("诉求 ID"))
+    number: str = Field(description=gettext_lazy("诉求编号，如 YG20250000001"))
+    title: str = Field(description=gettext_lazy("标题"))
+    status: str = Field(description=gettext_lazy("状态代码（见 CaseStatus）"))
+    status_label: str = Field(description=gettext_lazy("状态名称"))
+    category: CategoryRef = Field(description=gettext_lazy("问题分类"))
     kind: str = Field(
-        description="诉求类型：inquiry 咨询，help 求助，suggestion 建议，complaint 投诉，report 举报"
+        description=gettext_lazy(
+            "诉求类型：inquiry 咨询，help 求助，suggestion 建议，complaint 投诉，report 举报"
+        )
     )
-    kind_label: str = Field(description="诉求类型名称")
-    urgency: str = Field(description="紧急程度：normal 一般，urgent 紧急")
-    channel: str = Field(description="来源渠道代码")
-    channel_label: str = Field(description="来源渠道名称")
-    area: AreaRef = Field(description="问题发生的社区或网格")
-    unit: UnitRef | None = Field(description="承办单位")
-    handler: UserRef | None = Field(description="承办人")
-    anonymous: bool = Field(description="匿名反映")
-    confidential: bool = Field(description="反映人要求保密")
-    created_at: datetime.datetime = Field(description="受理时间")
-    due_at: datetime.datetime | None = Field(description="办理期限（签收后开始计算）")
-    closed_at: datetime.datetime | None = Field(description="办结时间")
-    overdue: bool = Field(description="是否已超期（未办结、未答复且已过办理期限）")
+    kind_label: str = Field(description=gettext_lazy("诉求类型名称"))
+    urgency: str = Field(description=gettext_lazy("紧急程度：normal 一般，urgent 紧急"))
+    channel: str = Field(description=gettext_lazy("来源渠道代码"))
+    channel_label: str = Field(description=gettext_lazy("来源渠道名称"))
+    area: AreaRef = Field(description=gettext_lazy("问题发生的社区或网格"))
+    unit: UnitRef | None = Field(description=gettext_lazy("承办单位"))
+    handler: UserRef | None = Field(description=gettext_lazy("承办人"))
+    anonymous: bool = Field(description=gettext_lazy("匿名反映"))
+    confidential: bool = Field(description=gettext_lazy("反映人要求保密"))
+    created_at: datetime.datetime = Field(description=gettext_lazy("受理时间"))
+    due_at: datetime.datetime | None = Field(description=gettext_lazy("办理期限（签收后开始计算）"))
+    closed_at: datetime.datetime | None = Field(description=gettext_lazy("办结时间"))
+    overdue: bool = Field(description=gettext_lazy("是否已超期（未办结、未答复且已过办理期限）"))
 
     @staticmethod
     def resolve_status_label(obj: Case) -> str:
@@ -184,19 +192,19 @@ class ReporterOut(Schema):
     """Who reported the case, under the masking policy. The full phone number is never in a response:
     staff who need it reveal it in the back office, which records the reason."""
 
-    anonymous: bool = Field(description="匿名反映：不显示姓名、电话和邮箱")
-    name: str | None = Field(description="姓名；无完整查看权限时为脱敏姓名")
-    name_masked: bool = Field(description="姓名是否已脱敏")
-    phone_masked: str | None = Field(description="脱敏联系电话")
-    email: str | None = Field(description="电子邮箱；无完整查看权限时为空")
+    anonymous: bool = Field(description=gettext_lazy("匿名反映：不显示姓名、电话和邮箱"))
+    name: str | None = Field(description=gettext_lazy("姓名；无完整查看权限时为脱敏姓名"))
+    name_masked: bool = Field(description=gettext_lazy("姓名是否已脱敏"))
+    phone_masked: str | None = Field(description=gettext_lazy("脱敏联系电话"))
+    email: str | None = Field(description=gettext_lazy("电子邮箱；无完整查看权限时为空"))
 
 
 class AttachmentOut(Schema):
-    id: int = Field(description="附件 ID")
-    content_type: str = Field(description="文件类型（按文件内容识别）")
-    size: int = Field(description="字节数")
-    public: bool = Field(description="居民是否可见（答复、办结的佐证照片）")
-    url: str = Field(description="下载地址（需认证）")
+    id: int = Field(description=gettext_lazy("附件 ID"))
+    content_type: str = Field(description=gettext_lazy("文件类型（按文件内容识别）"))
+    size: int = Field(description=gettext_lazy("字节数"))
+    public: bool = Field(description=gettext_lazy("居民是否可见（答复、办结的佐证照片）"))
+    url: str = Field(description=gettext_lazy("下载地址（需认证）"))
 
     @staticmethod
     def resolve_url(obj: CaseAttachment) -> str:
@@ -206,15 +214,17 @@ class AttachmentOut(Schema):
 class EventOut(Schema):
     """One step of the timeline: a transition, a comment, a reminder, an escalation."""
 
-    id: int = Field(description="记录 ID")
-    at: datetime.datetime = Field(description="时间")
-    kind: str = Field(description="类型：操作名（dispatch、sign、reply…）、comment、received 等")
-    from_status: str = Field(description="操作前状态")
-    to_status: str = Field(description="操作后状态")
-    note: str = Field(description="说明")
-    public: bool = Field(description="是否在公开进度页显示")
-    actor: str = Field(description="操作人")
-    attachments: list[AttachmentOut] = Field(description="随本步骤上传的照片")
+    id: int = Field(description=gettext_lazy("记录 ID"))
+    at: datetime.datetime = Field(description=gettext_lazy("时间"))
+    kind: str = Field(
+        description=gettext_lazy("类型：操作名（dispatch、sign、reply…）、comment、received 等")
+    )
+    from_status: str = Field(description=gettext_lazy("操作前状态"))
+    to_status: str = Field(description=gettext_lazy("操作后状态"))
+    note: str = Field(description=gettext_lazy("说明"))
+    public: bool = Field(description=gettext_lazy("是否在公开进度页显示"))
+    actor: str = Field(description=gettext_lazy("操作人"))
+    attachments: list[AttachmentOut] = Field(description=gettext_lazy("随本步骤上传的照片"))
 
     @staticmethod
     def resolve_actor(obj: CaseEvent) -> str:
@@ -224,25 +234,27 @@ class EventOut(Schema):
 class CaseDetailOut(CaseOut):
     """A case with its description, place, reporter, timeline and the steps the caller may take now."""
 
-    description: str = Field(description="问题描述")
-    location_text: str = Field(description="位置描述")
-    compound: CompoundRef | None = Field(description="小区")
-    building: BuildingRef | None = Field(description="楼栋")
-    ownership: str = Field(description="归属：government 大事，community 小事，private 私事")
-    ownership_label: str = Field(description="归属名称")
-    urgency_label: str = Field(description="紧急程度名称")
-    dispatched_at: datetime.datetime | None = Field(description="派单时间")
-    sign_due_at: datetime.datetime | None = Field(description="签收期限")
-    signed_at: datetime.datetime | None = Field(description="签收时间")
-    replied_at: datetime.datetime | None = Field(description="答复时间")
-    satisfaction: int | None = Field(description="满意度评分 1–5")
-    redo_count: int = Field(description="重办次数")
-    return_count: int = Field(description="退回次数")
-    merged_into: str | None = Field(description="已合并到的诉求编号")
-    reporter_hidden: bool = Field(description="反映人要求保密且您无权查看反映人信息")
-    reporter: ReporterOut | None = Field(description="反映人；保密且无权查看时为空")
-    events: list[EventOut] = Field(description="办理记录（时间顺序）")
-    actions: list[str] = Field(description="您现在可以执行的办理操作（POST /cases/{id}/transitions 的 name）")
+    description: str = Field(description=gettext_lazy("问题描述"))
+    location_text: str = Field(description=gettext_lazy("位置描述"))
+    compound: CompoundRef | None = Field(description=gettext_lazy("小区"))
+    building: BuildingRef | None = Field(description=gettext_lazy("楼栋"))
+    ownership: str = Field(description=gettext_lazy("归属：government 大事，community 小事，private 私事"))
+    ownership_label: str = Field(description=gettext_lazy("归属名称"))
+    urgency_label: str = Field(description=gettext_lazy("紧急程度名称"))
+    dispatched_at: datetime.datetime | None = Field(description=gettext_lazy("派单时间"))
+    sign_due_at: datetime.datetime | None = Field(description=gettext_lazy("签收期限"))
+    signed_at: datetime.datetime | None = Field(description=gettext_lazy("签收时间"))
+    replied_at: datetime.datetime | None = Field(description=gettext_lazy("答复时间"))
+    satisfaction: int | None = Field(description=gettext_lazy("满意度评分 1–5"))
+    redo_count: int = Field(description=gettext_lazy("重办次数"))
+    return_count: int = Field(description=gettext_lazy("退回次数"))
+    merged_into: str | None = Field(description=gettext_lazy("已合并到的诉求编号"))
+    reporter_hidden: bool = Field(description=gettext_lazy("反映人要求保密且您无权查看反映人信息"))
+    reporter: ReporterOut | None = Field(description=gettext_lazy("反映人；保密且无权查看时为空"))
+    events: list[EventOut] = Field(description=gettext_lazy("办理记录（时间顺序）"))
+    actions: list[str] = Field(
+        description=gettext_lazy("您现在可以执行的办理操作（POST /cases/{id}/transitions 的 name）")
+    )
 
     @staticmethod
     def resolve_ownership_label(obj: Case) -> str:
@@ -279,32 +291,42 @@ class CaseDetailOut(CaseOut):
 class CaseListParams(ListParams):
     """Paging, area subtree and search (number or title), plus the case filters."""
 
-    q: str | None = Field(None, max_length=100, description="搜索：编号或标题包含")
-    status: CaseStatus | None = Field(None, description="状态")
-    category: str | None = Field(None, max_length=40, description="分类代码，如 sanitation")
-    open: bool | None = Field(None, description="true 只看未办结的，false 只看已办结、合并或不予受理的")
-    overdue: bool | None = Field(None, description="true 只看已超期的，false 排除已超期的")
+    q: str | None = Field(None, max_length=100, description=gettext_lazy("搜索：编号或标题包含"))
+    status: CaseStatus | None = Field(None, description=gettext_lazy("状态"))
+    category: str | None = Field(None, max_length=40, description=gettext_lazy("分类代码，如 sanitation"))
+    open: bool | None = Field(
+        None, description=gettext_lazy("true 只看未办结的，false 只看已办结、合并或不予受理的")
+    )
+    overdue: bool | None = Field(None, description=gettext_lazy("true 只看已超期的，false 排除已超期的"))
 
 
 class CaseIn(Schema):
     """A case taken in by staff (or a staff system) on a caller's behalf."""
 
-    area: int = Field(..., ge=1, le=MAX_PK, description="问题发生的社区、村或网格的区域 ID")
-    category: str = Field(..., max_length=40, description="分类代码（GET /api/v1/cases 的 category.code）")
-    description: str = Field(..., max_length=5000, description="问题描述，至少 5 个字")
-    title: str = Field("", max_length=100, description="标题；留空取描述的开头")
-    kind: CaseKind | None = Field(None, description="诉求类型；留空按分类默认")
-    urgency: Urgency = Field(Urgency.NORMAL, description="紧急程度")
-    building: int | None = Field(None, ge=1, le=MAX_PK, description="楼栋 ID，须在所选区域之内")
-    location_text: str = Field("", max_length=200, description="位置描述")
-    reporter_name: str = Field("", max_length=50, description="反映人姓名")
-    reporter_phone: str = Field("", max_length=30, description="反映人电话（加密保存，只显示脱敏号码）")
-    reporter_email: str = Field("", max_length=254, description="反映人电子邮箱")
-    anonymous: bool = Field(False, description="匿名反映：不登记姓名和邮箱，电话只用于告知结果")
-    confidential: bool = Field(False, description="要求保密：反映人信息仅受理人员和居务监督委员会可见")
+    area: int = Field(..., ge=1, le=MAX_PK, description=gettext_lazy("问题发生的社区、村或网格的区域 ID"))
+    category: str = Field(
+        ..., max_length=40, description=gettext_lazy("分类代码（GET /api/v1/cases 的 category.code）")
+    )
+    description: str = Field(..., max_length=5000, description=gettext_lazy("问题描述，至少 5 个字"))
+    title: str = Field("", max_length=100, description=gettext_lazy("标题；留空取描述的开头"))
+    kind: CaseKind | None = Field(None, description=gettext_lazy("诉求类型；留空按分类默认"))
+    urgency: Urgency = Field(Urgency.NORMAL, description=gettext_lazy("紧急程度"))
+    building: int | None = Field(None, ge=1, le=MAX_PK, description=gettext_lazy("楼栋 ID，须在所选区域之内"))
+    location_text: str = Field("", max_length=200, description=gettext_lazy("位置描述"))
+    reporter_name: str = Field("", max_length=50, description=gettext_lazy("反映人姓名"))
+    reporter_phone: str = Field(
+        "", max_length=30, description=gettext_lazy("反映人电话（加密保存，只显示脱敏号码）")
+    )
+    reporter_email: str = Field("", max_length=254, description=gettext_lazy("反映人电子邮箱"))
+    anonymous: bool = Field(False, description=gettext_lazy("匿名反映：不登记姓名和邮箱，电话只用于告知结果"))
+    confidential: bool = Field(
+        False, description=gettext_lazy("要求保密：反映人信息仅受理人员和居务监督委员会可见")
+    )
     channel: StaffChannel = Field(
         "api",
-        description="来源渠道：hotline 热线电话，walk_in 来访，grid_patrol 网格员巡查，liaison 廉情联络员转达，api 接口",
+        description=gettext_lazy(
+            "来源渠道：hotline 热线电话，walk_in 来访，grid_patrol 网格员巡查，liaison 廉情联络员转达，api 接口"
+        ),
     )
 
 
@@ -313,22 +335,22 @@ class StepIn(Schema):
 
     name: StepName = Field(
         ...,
-        description=(
+        description=gettext_lazy(
             "操作：dispatch 派单，return 退回，sign 签收，start 开始办理，wait 等待居民补充，resume 继续办理，"
             "reply 答复，close 办结，rate 回访评价（1–2 分转重办），rate_satisfied/rate_unsatisfied 记录评价，"
             "reopen 重办，merge 合并，reject 不予受理"
         ),
     )
-    note: str = Field("", max_length=2000, description="说明；退回、等待、答复、不予受理必填")
-    unit: int | None = Field(None, ge=1, le=MAX_PK, description="派单：承办单位 ID")
-    handler: int | None = Field(None, ge=1, le=MAX_PK, description="派单：承办人用户 ID")
-    target: str | None = Field(None, max_length=20, description="合并：要合并到的诉求编号")
-    satisfaction: int | None = Field(None, ge=1, le=5, description="回访评价：满意度 1–5")
+    note: str = Field("", max_length=2000, description=gettext_lazy("说明；退回、等待、答复、不予受理必填"))
+    unit: int | None = Field(None, ge=1, le=MAX_PK, description=gettext_lazy("派单：承办单位 ID"))
+    handler: int | None = Field(None, ge=1, le=MAX_PK, description=gettext_lazy("派单：承办人用户 ID"))
+    target: str | None = Field(None, max_length=20, description=gettext_lazy("合并：要合并到的诉求编号"))
+    satisfaction: int | None = Field(None, ge=1, le=5, description=gettext_lazy("回访评价：满意度 1–5"))
 
 
 class CommentIn(Schema):
-    note: str = Field(..., max_length=2000, description="内容")
-    public: bool = Field(False, description="是否在公开进度页显示（仅受理人员和承办方可发布）")
+    note: str = Field(..., max_length=2000, description=gettext_lazy("内容"))
+    public: bool = Field(False, description=gettext_lazy("是否在公开进度页显示（仅受理人员和承办方可发布）"))
 
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -508,8 +530,8 @@ def _filtered(queryset: QuerySet[Case], params: CaseListParams) -> QuerySet[Case
 @router.get(
     "/cases",
     response={200: Page[CaseOut], **LIST_ERRORS},
-    summary="诉求列表",
-    description="您管辖区域内的诉求，以及您本人或您所在承办单位承办的诉求；按受理时间倒序。",
+    summary=gettext_lazy("诉求列表"),
+    description=gettext_lazy("您管辖区域内的诉求，以及您本人或您所在承办单位承办的诉求；按受理时间倒序。"),
 )
 def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> PageResult[Case]:
     user = request_user(request)
@@ -520,8 +542,10 @@ def list_cases(request: HttpRequest, params: Query[CaseListParams]) -> PageResul
 @router.get(
     "/cases/{case_id}",
     response={200: CaseDetailOut, **DETAIL_ERRORS},
-    summary="诉求详情",
-    description="含办理记录和您现在可以执行的操作。反映人要求保密时，只有受理人员和居务监督委员会能看到反映人。",
+    summary=gettext_lazy("诉求详情"),
+    description=gettext_lazy(
+        "含办理记录和您现在可以执行的操作。反映人要求保密时，只有受理人员和居务监督委员会能看到反映人。"
+    ),
 )
 def get_case(request: HttpRequest, case_id: CaseId) -> Case:
     user = request_user(request)
@@ -532,8 +556,8 @@ def get_case(request: HttpRequest, case_id: CaseId) -> Case:
     "/cases/{case_id}/attachments/{attachment_id}",
     response={200: None, **DETAIL_ERRORS},
     url_name="case_attachment",
-    summary="下载诉求照片",
-    description="返回照片文件本身（类型在上传时按文件内容识别）。",
+    summary=gettext_lazy("下载诉求照片"),
+    description=gettext_lazy("返回照片文件本身（类型在上传时按文件内容识别）。"),
 )
 def get_attachment(request: HttpRequest, case_id: CaseId, attachment_id: AttachmentId) -> FileResponse:
     case = case_actions.access_case(request_user(request), case_id)
@@ -553,8 +577,8 @@ def get_attachment(request: HttpRequest, case_id: CaseId, attachment_id: Attachm
 @router.post(
     "/cases",
     response={201: CaseDetailOut, 200: CaseDetailOut, **WRITE_ERRORS},
-    summary="登记诉求",
-    description=(
+    summary=gettext_lazy("登记诉求"),
+    description=gettext_lazy(
         "工作人员代居民登记诉求（需要该区域的受理权限）。请求头 `Idempotency-Key` 可防止重复提交："
         "同一用户用同一个键再次提交时返回第一次建立的诉求（状态码 200），不会再建一件。"
     ),
@@ -616,8 +640,8 @@ def create_case(
 @router.post(
     "/cases/{case_id}/transitions",
     response={200: CaseDetailOut, **STEP_ERRORS},
-    summary="办理操作",
-    description=(
+    summary=gettext_lazy("办理操作"),
+    description=gettext_lazy(
         "执行一步办理操作（表单字段，附照片时用 multipart/form-data，字段名 evidence，可重复，最多 6 张）。"
         "403：您无权执行该操作；409：诉求当前状态不允许该操作（或刚被他人处理过）；422：内容不符合要求。"
         "办结（close）须有办理佐证照片（答复时已上传的也算）。"
@@ -667,8 +691,10 @@ def _perform(user: User, case: Case, payload: StepIn, evidence: list[UploadedFil
 @router.post(
     "/cases/{case_id}/comments",
     response={201: EventOut, **WRITE_ERRORS},
-    summary="添加办理说明",
-    description="能看到诉求的人都可以添加内部说明；公开说明（居民在进度页可见）仅限受理人员和承办方。",
+    summary=gettext_lazy("添加办理说明"),
+    description=gettext_lazy(
+        "能看到诉求的人都可以添加内部说明；公开说明（居民在进度页可见）仅限受理人员和承办方。"
+    ),
 )
 def add_comment(request: HttpRequest, case_id: CaseId, payload: CommentIn) -> Status[CaseEvent]:
     user = request_user(request)

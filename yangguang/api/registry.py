@@ -36,6 +36,7 @@ from yangguang.api.schemas import (
     PersonDetailOut,
     PersonOut,
     ValidationErrorOut,
+    gettext_lazy,
     paginate,
 )
 from yangguang.core.actions.access import access_object
@@ -63,7 +64,7 @@ _M = TypeVar("_M", bound=models.Model)
 LIST_ERRORS: dict[int, type] = {401: ErrorOut, 422: ValidationErrorOut}
 DETAIL_ERRORS: dict[int, type] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
-ObjectId = Annotated[int, Path(..., ge=1, le=MAX_PK, description="记录 ID")]
+ObjectId = Annotated[int, Path(..., ge=1, le=MAX_PK, description=gettext_lazy("记录 ID"))]
 
 
 # --- shared list machinery -------------------------------------------------------------------------------
@@ -158,16 +159,21 @@ def _merchant_search(q: str) -> Q:
 @router.get(
     "/areas",
     response={200: Page[AreaOut], **LIST_ERRORS},
-    tags=["区域"],
-    summary="区域列表",
-    description="您有权查看登记信息的区域及其下级区域。",
+    tags=[gettext_lazy("区域")],
+    summary=gettext_lazy("区域列表"),
+    description=gettext_lazy("您有权查看登记信息的区域及其下级区域。"),
 )
 def list_areas(request: HttpRequest, params: Query[ListParams]) -> PageResult[Area]:
     queryset = _visible(Area, request_user(request)).order_by("path")
     return _list(queryset, params, lambda q: Q(name__icontains=q) | Q(code=q))
 
 
-@router.get("/areas/{area_id}", response={200: AreaOut, **DETAIL_ERRORS}, tags=["区域"], summary="区域详情")
+@router.get(
+    "/areas/{area_id}",
+    response={200: AreaOut, **DETAIL_ERRORS},
+    tags=[gettext_lazy("区域")],
+    summary=gettext_lazy("区域详情"),
+)
 def get_area(request: HttpRequest, area_id: ObjectId) -> Area:
     return access_object(request_user(request), Area, area_id, Cap.VIEW_REGISTRY)
 
@@ -175,7 +181,12 @@ def get_area(request: HttpRequest, area_id: ObjectId) -> Area:
 # --- compounds -------------------------------------------------------------------------------------------
 
 
-@router.get("/compounds", response={200: Page[CompoundOut], **LIST_ERRORS}, tags=["小区"], summary="小区列表")
+@router.get(
+    "/compounds",
+    response={200: Page[CompoundOut], **LIST_ERRORS},
+    tags=[gettext_lazy("小区")],
+    summary=gettext_lazy("小区列表"),
+)
 def list_compounds(request: HttpRequest, params: Query[ListParams]) -> PageResult[Compound]:
     queryset = _visible(Compound, request_user(request)).select_related("area")
     queryset = queryset.order_by("area__path", "name", "pk")
@@ -185,8 +196,8 @@ def list_compounds(request: HttpRequest, params: Query[ListParams]) -> PageResul
 @router.get(
     "/compounds/{compound_id}",
     response={200: CompoundOut, **DETAIL_ERRORS},
-    tags=["小区"],
-    summary="小区详情",
+    tags=[gettext_lazy("小区")],
+    summary=gettext_lazy("小区详情"),
 )
 def get_compound(request: HttpRequest, compound_id: ObjectId) -> Compound:
     queryset = Compound.objects.select_related("area")
@@ -199,7 +210,12 @@ def get_compound(request: HttpRequest, compound_id: ObjectId) -> Compound:
 _BUILDING_RELATED = ("area", "compound")
 
 
-@router.get("/buildings", response={200: Page[BuildingOut], **LIST_ERRORS}, tags=["楼栋"], summary="楼栋列表")
+@router.get(
+    "/buildings",
+    response={200: Page[BuildingOut], **LIST_ERRORS},
+    tags=[gettext_lazy("楼栋")],
+    summary=gettext_lazy("楼栋列表"),
+)
 def list_buildings(request: HttpRequest, params: Query[ListParams]) -> PageResult[Building]:
     queryset = _visible(Building, request_user(request)).select_related(*_BUILDING_RELATED)
     queryset = queryset.order_by("compound__name", "name", "pk")
@@ -209,8 +225,8 @@ def list_buildings(request: HttpRequest, params: Query[ListParams]) -> PageResul
 @router.get(
     "/buildings/{building_id}",
     response={200: BuildingOut, **DETAIL_ERRORS},
-    tags=["楼栋"],
-    summary="楼栋详情",
+    tags=[gettext_lazy("楼栋")],
+    summary=gettext_lazy("楼栋详情"),
 )
 def get_building(request: HttpRequest, building_id: ObjectId) -> Building:
     queryset = Building.objects.select_related(*_BUILDING_RELATED)
@@ -222,7 +238,12 @@ def get_building(request: HttpRequest, building_id: ObjectId) -> Building:
 _DWELLING_RELATED = ("area", "building__compound")
 
 
-@router.get("/dwellings", response={200: Page[DwellingOut], **LIST_ERRORS}, tags=["房屋"], summary="房屋列表")
+@router.get(
+    "/dwellings",
+    response={200: Page[DwellingOut], **LIST_ERRORS},
+    tags=[gettext_lazy("房屋")],
+    summary=gettext_lazy("房屋列表"),
+)
 def list_dwellings(request: HttpRequest, params: Query[ListParams]) -> PageResult[Dwelling]:
     queryset = _visible(Dwelling, request_user(request)).select_related(*_DWELLING_RELATED)
     queryset = queryset.order_by("building__compound__name", "building__name", "unit", "room", "pk")
@@ -238,8 +259,8 @@ def list_dwellings(request: HttpRequest, params: Query[ListParams]) -> PageResul
 @router.get(
     "/dwellings/{dwelling_id}",
     response={200: DwellingOut, **DETAIL_ERRORS},
-    tags=["房屋"],
-    summary="房屋详情",
+    tags=[gettext_lazy("房屋")],
+    summary=gettext_lazy("房屋详情"),
 )
 def get_dwelling(request: HttpRequest, dwelling_id: ObjectId) -> Dwelling:
     queryset = Dwelling.objects.select_related(*_DWELLING_RELATED)
@@ -257,7 +278,12 @@ def _with_member_count(queryset: models.QuerySet[Household]) -> models.QuerySet[
     )
 
 
-@router.get("/households", response={200: Page[HouseholdOut], **LIST_ERRORS}, tags=["户"], summary="户列表")
+@router.get(
+    "/households",
+    response={200: Page[HouseholdOut], **LIST_ERRORS},
+    tags=[gettext_lazy("户")],
+    summary=gettext_lazy("户列表"),
+)
 def list_households(request: HttpRequest, params: Query[ListParams]) -> PageResult[Household]:
     queryset = _visible(Household, request_user(request)).select_related(*_HOUSEHOLD_RELATED)
     # annotate() keeps the queryset's class at run time; the stubs only say QuerySet.
@@ -268,9 +294,11 @@ def list_households(request: HttpRequest, params: Query[ListParams]) -> PageResu
 @router.get(
     "/households/{household_id}",
     response={200: HouseholdDetailOut, **DETAIL_ERRORS},
-    tags=["户"],
-    summary="户详情（含当前成员）",
-    description="成员姓名按脱敏规则显示：只有对该居民所在区域有完整查看权限的用户才能看到全名。",
+    tags=[gettext_lazy("户")],
+    summary=gettext_lazy("户详情（含当前成员）"),
+    description=gettext_lazy(
+        "成员姓名按脱敏规则显示：只有对该居民所在区域有完整查看权限的用户才能看到全名。"
+    ),
 )
 def get_household(request: HttpRequest, household_id: ObjectId) -> Household:
     members = HouseholdMembership.objects.filter(end_date__isnull=True).select_related("person__area")
@@ -288,9 +316,9 @@ _PERSON_RELATED = ("area", "dwelling__building__compound")
 @router.get(
     "/persons",
     response={200: Page[PersonOut], **LIST_ERRORS},
-    tags=["居民"],
-    summary="居民列表",
-    description=(
+    tags=[gettext_lazy("居民")],
+    summary=gettext_lazy("居民列表"),
+    description=gettext_lazy(
         "`q` 可为完整身份证号、完整手机号或姓名。对有完整查看权限的区域，姓名按包含关系查找；"
         "其他区域只按完整姓名精确查找（防止逐字试出脱敏姓名）。响应中不会出现完整身份证号或手机号。"
     ),
@@ -305,8 +333,8 @@ def list_persons(request: HttpRequest, params: Query[ListParams]) -> PageResult[
 @router.get(
     "/persons/{person_id}",
     response={200: PersonDetailOut, **DETAIL_ERRORS},
-    tags=["居民"],
-    summary="居民详情",
+    tags=[gettext_lazy("居民")],
+    summary=gettext_lazy("居民详情"),
 )
 def get_person(request: HttpRequest, person_id: ObjectId) -> Person:
     current = HouseholdMembership.objects.filter(end_date__isnull=True).select_related("household")
@@ -321,7 +349,12 @@ def get_person(request: HttpRequest, person_id: ObjectId) -> Person:
 _MERCHANT_RELATED = ("area", "compound", "building")
 
 
-@router.get("/merchants", response={200: Page[MerchantOut], **LIST_ERRORS}, tags=["商户"], summary="商户列表")
+@router.get(
+    "/merchants",
+    response={200: Page[MerchantOut], **LIST_ERRORS},
+    tags=[gettext_lazy("商户")],
+    summary=gettext_lazy("商户列表"),
+)
 def list_merchants(request: HttpRequest, params: Query[ListParams]) -> PageResult[Merchant]:
     queryset = _visible(Merchant, request_user(request)).select_related(*_MERCHANT_RELATED)
     queryset = queryset.order_by("area__path", "name", "pk")
@@ -331,8 +364,8 @@ def list_merchants(request: HttpRequest, params: Query[ListParams]) -> PageResul
 @router.get(
     "/merchants/{merchant_id}",
     response={200: MerchantOut, **DETAIL_ERRORS},
-    tags=["商户"],
-    summary="商户详情",
+    tags=[gettext_lazy("商户")],
+    summary=gettext_lazy("商户详情"),
 )
 def get_merchant(request: HttpRequest, merchant_id: ObjectId) -> Merchant:
     queryset = Merchant.objects.select_related(*_MERCHANT_RELATED)

@@ -16,17 +16,24 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import format_lazy
 from ninja import Field, Schema
 
 from yangguang.core.models import Area, Building, Dwelling, Household, HouseholdMembership, Merchant, Person
 from yangguang.core.permissions import Cap, has_capability
 from yangguang.lib.masking import mask_address, mask_name
+
+# The API docs' texts (summaries, descriptions, tags) are lazy, so /api/v1/openapi.json and /api/v1/docs follow the
+# request's language: ninja and pydantic keep them as given and ninja's JSON encoder renders them per request. Their
+# signatures ask for str, hence the cast; the name is the one makemessages looks for.
+gettext_lazy = cast("Callable[[str], str]", translation.gettext_lazy)
 
 MAX_LIMIT: Final = 200
 DEFAULT_LIMIT: Final = min(settings.PAGE_SIZE, MAX_LIMIT)
@@ -42,19 +49,19 @@ _M = TypeVar("_M", bound=models.Model)
 class ErrorOut(Schema):
     """The body of every error response."""
 
-    detail: str = Field(description="错误说明（中文）")
+    detail: str = Field(description=gettext_lazy("错误说明（中文）"))
 
 
 class FieldErrorOut(Schema):
-    loc: list[str | int] = Field(description='出错参数的位置，例如 ["query", "limit"]')
-    type: str = Field(description="错误类型代码（来自 pydantic，便于程序判断）")
-    message: str = Field(description="错误说明（中文）")
+    loc: list[str | int] = Field(description=gettext_lazy('出错参数的位置，例如 ["query", "limit"]'))
+    type: str = Field(description=gettext_lazy("错误类型代码（来自 pydantic，便于程序判断）"))
+    message: str = Field(description=gettext_lazy("错误说明（中文）"))
 
 
 class ValidationErrorOut(ErrorOut):
     """422: `detail` sums up every problem in one sentence; `errors` lists them one by one."""
 
-    errors: list[FieldErrorOut] = Field(description="逐项错误")
+    errors: list[FieldErrorOut] = Field(description=gettext_lazy("逐项错误"))
 
 
 # --- pagination ----------------------------------------------------------------------------------------
@@ -63,8 +70,13 @@ class ValidationErrorOut(ErrorOut):
 class PageParams(Schema):
     """limit/offset paging, shared by every list endpoint."""
 
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"每页条数，1–{MAX_LIMIT}")
-    offset: int = Field(0, ge=0, le=MAX_PK, description="跳过的条数（从 0 开始）")
+    limit: int = Field(
+        DEFAULT_LIMIT,
+        ge=1,
+        le=MAX_LIMIT,
+        description=cast(str, format_lazy(gettext_lazy("每页条数，1–{max}"), max=MAX_LIMIT)),
+    )
+    offset: int = Field(0, ge=0, le=MAX_PK, description=gettext_lazy("跳过的条数（从 0 开始）"))
 
 
 class ListParams(PageParams):
@@ -74,20 +86,24 @@ class ListParams(PageParams):
         None,
         ge=1,
         le=MAX_PK,
-        description="区域 ID：只返回该区域及其所有下级区域的记录；不在您管辖范围内的区域返回空列表",
+        description=gettext_lazy(
+            "区域 ID：只返回该区域及其所有下级区域的记录；不在您管辖范围内的区域返回空列表"
+        ),
     )
     q: str | None = Field(
         None,
         max_length=100,
-        description="搜索：按名称查找；居民还可按完整身份证号或手机号精确查找，商户可按手机号或统一社会信用代码查找",
+        description=gettext_lazy(
+            "搜索：按名称查找；居民还可按完整身份证号或手机号精确查找，商户可按手机号或统一社会信用代码查找"
+        ),
     )
 
 
 class Page(Schema, Generic[T]):
-    items: list[T] = Field(description="本页记录")
-    total: int = Field(description="符合条件的记录总数")
-    limit: int = Field(description="每页条数")
-    offset: int = Field(description="跳过的条数")
+    items: list[T] = Field(description=gettext_lazy("本页记录"))
+    total: int = Field(description=gettext_lazy("符合条件的记录总数"))
+    limit: int = Field(description=gettext_lazy("每页条数"))
+    offset: int = Field(description=gettext_lazy("跳过的条数"))
 
 
 @dataclass(frozen=True)
@@ -141,23 +157,23 @@ def age_on(birth: datetime.date, today: datetime.date) -> int:
 
 
 class AreaRef(Schema):
-    id: int = Field(description="区域 ID")
-    name: str = Field(description="区域名称")
+    id: int = Field(description=gettext_lazy("区域 ID"))
+    name: str = Field(description=gettext_lazy("区域名称"))
 
 
 class CompoundRef(Schema):
-    id: int = Field(description="小区 ID")
-    name: str = Field(description="小区名称")
+    id: int = Field(description=gettext_lazy("小区 ID"))
+    name: str = Field(description=gettext_lazy("小区名称"))
 
 
 class BuildingRef(Schema):
-    id: int = Field(description="楼栋 ID")
-    name: str = Field(description="楼栋名称")
+    id: int = Field(description=gettext_lazy("楼栋 ID"))
+    name: str = Field(description=gettext_lazy("楼栋名称"))
 
 
 class DwellingRef(Schema):
-    id: int = Field(description="房屋 ID")
-    label: str = Field(description="房屋地址：小区、楼栋、单元、房号")
+    id: int = Field(description=gettext_lazy("房屋 ID"))
+    label: str = Field(description=gettext_lazy("房屋地址：小区、楼栋、单元、房号"))
 
     @staticmethod
     def resolve_label(obj: Dwelling) -> str:
@@ -165,8 +181,8 @@ class DwellingRef(Schema):
 
 
 class PersonRef(Schema):
-    id: int = Field(description="居民 ID")
-    name: str = Field(description="姓名；无完整查看权限时为脱敏姓名（如“张*丰”）")
+    id: int = Field(description=gettext_lazy("居民 ID"))
+    name: str = Field(description=gettext_lazy("姓名；无完整查看权限时为脱敏姓名（如“张*丰”）"))
 
     @staticmethod
     def resolve_name(obj: Person, context: Any) -> str:
@@ -174,8 +190,8 @@ class PersonRef(Schema):
 
 
 class TagOut(Schema):
-    code: str = Field(description="标签代码")
-    name: str = Field(description="标签名称")
+    code: str = Field(description=gettext_lazy("标签代码"))
+    name: str = Field(description=gettext_lazy("标签名称"))
 
 
 # --- areas and the physical registry --------------------------------------------------------------------
@@ -184,15 +200,15 @@ class TagOut(Schema):
 class AreaOut(Schema):
     """An area of the tree: 区 → 街道/乡镇 → 社区/村 → 网格."""
 
-    id: int = Field(description="区域 ID")
-    name: str = Field(description="名称")
+    id: int = Field(description=gettext_lazy("区域 ID"))
+    name: str = Field(description=gettext_lazy("名称"))
     kind: str = Field(
-        description="类型：district 区，street 街道/乡镇，community 社区，village 村，grid 网格"
+        description=gettext_lazy("类型：district 区，street 街道/乡镇，community 社区，village 村，grid 网格")
     )
-    kind_label: str = Field(description="类型名称")
-    code: str = Field(description="行政区划代码或本地编码")
-    parent_id: int | None = Field(description="上级区域 ID（最上级为空）")
-    depth: int = Field(description="层级：0 为区")
+    kind_label: str = Field(description=gettext_lazy("类型名称"))
+    code: str = Field(description=gettext_lazy("行政区划代码或本地编码"))
+    parent_id: int | None = Field(description=gettext_lazy("上级区域 ID（最上级为空）"))
+    depth: int = Field(description=gettext_lazy("层级：0 为区"))
 
     @staticmethod
     def resolve_kind_label(obj: Area) -> str:
@@ -202,15 +218,17 @@ class AreaOut(Schema):
 class CompoundOut(Schema):
     """A residential compound (小区)."""
 
-    id: int = Field(description="小区 ID")
-    name: str = Field(description="小区名称")
+    id: int = Field(description=gettext_lazy("小区 ID"))
+    name: str = Field(description=gettext_lazy("小区名称"))
     kind: str = Field(
-        description="小区类型：commercial 商品房，affordable 保障房，old 老旧小区和平房区，unmanaged 失管小区"
+        description=gettext_lazy(
+            "小区类型：commercial 商品房，affordable 保障房，old 老旧小区和平房区，unmanaged 失管小区"
+        )
     )
-    kind_label: str = Field(description="小区类型名称")
-    property_company: str = Field(description="物业公司")
-    address: str = Field(description="地址")
-    area: AreaRef = Field(description="所属区域")
+    kind_label: str = Field(description=gettext_lazy("小区类型名称"))
+    property_company: str = Field(description=gettext_lazy("物业公司"))
+    address: str = Field(description=gettext_lazy("地址"))
+    area: AreaRef = Field(description=gettext_lazy("所属区域"))
 
     @staticmethod
     def resolve_kind_label(obj: Any) -> str:
@@ -220,28 +238,30 @@ class CompoundOut(Schema):
 class BuildingOut(Schema):
     """A building (楼栋)."""
 
-    id: int = Field(description="楼栋 ID")
-    name: str = Field(description="楼栋名称")
-    floors: int | None = Field(description="层数")
-    compound: CompoundRef = Field(description="所属小区")
-    area: AreaRef = Field(description="所属区域（网格或社区）")
+    id: int = Field(description=gettext_lazy("楼栋 ID"))
+    name: str = Field(description=gettext_lazy("楼栋名称"))
+    floors: int | None = Field(description=gettext_lazy("层数"))
+    compound: CompoundRef = Field(description=gettext_lazy("所属小区"))
+    area: AreaRef = Field(description=gettext_lazy("所属区域（网格或社区）"))
 
 
 class DwellingOut(Schema):
     """A dwelling (房屋): one unit/room of a building."""
 
-    id: int = Field(description="房屋 ID")
-    unit: str = Field(description="单元")
-    room: str = Field(description="房号")
-    floor: int | None = Field(description="楼层")
-    floor_area: decimal.Decimal | None = Field(description="建筑面积（平方米）")
-    use: str = Field(description="用途：residential 住宅，commercial 商用，mixed 商住两用")
-    use_label: str = Field(description="用途名称")
-    occupancy: str = Field(description="使用状况：owner 自住，rented 出租，vacant 空置，other 其他")
-    occupancy_label: str = Field(description="使用状况名称")
-    building: BuildingRef = Field(description="所属楼栋")
-    compound: CompoundRef = Field(description="所属小区")
-    area: AreaRef = Field(description="所属区域")
+    id: int = Field(description=gettext_lazy("房屋 ID"))
+    unit: str = Field(description=gettext_lazy("单元"))
+    room: str = Field(description=gettext_lazy("房号"))
+    floor: int | None = Field(description=gettext_lazy("楼层"))
+    floor_area: decimal.Decimal | None = Field(description=gettext_lazy("建筑面积（平方米）"))
+    use: str = Field(description=gettext_lazy("用途：residential 住宅，commercial 商用，mixed 商住两用"))
+    use_label: str = Field(description=gettext_lazy("用途名称"))
+    occupancy: str = Field(
+        description=gettext_lazy("使用状况：owner 自住，rented 出租，vacant 空置，other 其他")
+    )
+    occupancy_label: str = Field(description=gettext_lazy("使用状况名称"))
+    building: BuildingRef = Field(description=gettext_lazy("所属楼栋"))
+    compound: CompoundRef = Field(description=gettext_lazy("所属小区"))
+    area: AreaRef = Field(description=gettext_lazy("所属区域"))
 
     @staticmethod
     def resolve_use_label(obj: Dwelling) -> str:
@@ -285,24 +305,28 @@ class _Located(Schema):
 class PersonOut(_Located):
     """A resident (居民) as a list row. Never carries a full ID number or phone number."""
 
-    id: int = Field(description="居民 ID")
-    name: str = Field(description="姓名；无完整查看权限时为脱敏姓名（如“张*丰”）")
-    name_masked: bool = Field(description="姓名是否已脱敏")
-    sex: str = Field(description="性别：M 男，F 女")
-    sex_label: str = Field(description="性别名称")
-    age: int = Field(description="年龄（周岁）")
-    birth_date: datetime.date | None = Field(description="出生日期；无完整查看权限时为空（只显示年龄）")
-    id_number_masked: str = Field(description="脱敏身份证号（如“430***********123X”）")
-    phone_masked: str = Field(description="脱敏联系电话")
-    residence_status: str = Field(description="人口类型：registered 户籍，resident 常住，floating 流动")
-    residence_status_label: str = Field(description="人口类型名称")
-    ethnicity: str = Field(description="民族")
-    died_on: datetime.date | None = Field(description="死亡日期")
-    tags: list[TagOut] = Field(description="标签；无完整查看权限时不含敏感标签（如健康、残疾）")
-    area: AreaRef = Field(description="所属区域")
-    building: BuildingRef | None = Field(description="所在楼栋")
-    dwelling: DwellingRef | None = Field(description="所在房屋；无完整查看权限时为空")
-    address: str = Field(description="住址；无完整查看权限时只显示到楼栋（如“芙蓉苑3栋****”）")
+    id: int = Field(description=gettext_lazy("居民 ID"))
+    name: str = Field(description=gettext_lazy("姓名；无完整查看权限时为脱敏姓名（如“张*丰”）"))
+    name_masked: bool = Field(description=gettext_lazy("姓名是否已脱敏"))
+    sex: str = Field(description=gettext_lazy("性别：M 男，F 女"))
+    sex_label: str = Field(description=gettext_lazy("性别名称"))
+    age: int = Field(description=gettext_lazy("年龄（周岁）"))
+    birth_date: datetime.date | None = Field(
+        description=gettext_lazy("出生日期；无完整查看权限时为空（只显示年龄）")
+    )
+    id_number_masked: str = Field(description=gettext_lazy("脱敏身份证号（如“430***********123X”）"))
+    phone_masked: str = Field(description=gettext_lazy("脱敏联系电话"))
+    residence_status: str = Field(
+        description=gettext_lazy("人口类型：registered 户籍，resident 常住，floating 流动")
+    )
+    residence_status_label: str = Field(description=gettext_lazy("人口类型名称"))
+    ethnicity: str = Field(description=gettext_lazy("民族"))
+    died_on: datetime.date | None = Field(description=gettext_lazy("死亡日期"))
+    tags: list[TagOut] = Field(description=gettext_lazy("标签；无完整查看权限时不含敏感标签（如健康、残疾）"))
+    area: AreaRef = Field(description=gettext_lazy("所属区域"))
+    building: BuildingRef | None = Field(description=gettext_lazy("所在楼栋"))
+    dwelling: DwellingRef | None = Field(description=gettext_lazy("所在房屋；无完整查看权限时为空"))
+    address: str = Field(description=gettext_lazy("住址；无完整查看权限时只显示到楼栋（如“芙蓉苑3栋****”）"))
 
     @staticmethod
     def resolve_name(obj: Person, context: Any) -> str:
@@ -339,10 +363,10 @@ class PersonOut(_Located):
 
 
 class HouseholdRef(Schema):
-    id: int = Field(description="户 ID")
-    number: str = Field(description="户编号")
-    relation: str = Field(description="与户主关系代码")
-    relation_label: str = Field(description="与户主关系")
+    id: int = Field(description=gettext_lazy("户 ID"))
+    number: str = Field(description=gettext_lazy("户编号"))
+    relation: str = Field(description=gettext_lazy("与户主关系代码"))
+    relation_label: str = Field(description=gettext_lazy("与户主关系"))
 
     @staticmethod
     def resolve_id(obj: HouseholdMembership) -> int:
@@ -360,9 +384,9 @@ class HouseholdRef(Schema):
 class PersonDetailOut(PersonOut):
     """A resident with the details of the detail page."""
 
-    hukou_place: str | None = Field(description="户籍地；无完整查看权限时为空")
-    notes: str | None = Field(description="备注；无完整查看权限时为空")
-    household: HouseholdRef | None = Field(description="当前所在的户")
+    hukou_place: str | None = Field(description=gettext_lazy("户籍地；无完整查看权限时为空"))
+    notes: str | None = Field(description=gettext_lazy("备注；无完整查看权限时为空"))
+    household: HouseholdRef | None = Field(description=gettext_lazy("当前所在的户"))
 
     @staticmethod
     def resolve_hukou_place(obj: Person, context: Any) -> str | None:
@@ -382,10 +406,10 @@ class PersonDetailOut(PersonOut):
 class MemberOut(Schema):
     """A current member of a household."""
 
-    person: PersonRef = Field(description="居民")
-    relation: str = Field(description="与户主关系代码")
-    relation_label: str = Field(description="与户主关系")
-    start_date: datetime.date = Field(description="入户日期")
+    person: PersonRef = Field(description=gettext_lazy("居民"))
+    relation: str = Field(description=gettext_lazy("与户主关系代码"))
+    relation_label: str = Field(description=gettext_lazy("与户主关系"))
+    start_date: datetime.date = Field(description=gettext_lazy("入户日期"))
 
     @staticmethod
     def resolve_relation_label(obj: HouseholdMembership) -> str:
@@ -395,18 +419,18 @@ class MemberOut(Schema):
 class HouseholdOut(_Located):
     """A household (户)."""
 
-    id: int = Field(description="户 ID")
-    number: str = Field(description="户编号")
-    head: PersonRef | None = Field(description="户主")
-    member_count: int = Field(description="当前成员数")
-    area: AreaRef = Field(description="所属区域")
-    building: BuildingRef | None = Field(description="所在楼栋")
-    dwelling: DwellingRef | None = Field(description="所在房屋；无完整查看权限时为空")
-    address: str = Field(description="住址；无完整查看权限时只显示到楼栋（如“芙蓉苑3栋****”）")
+    id: int = Field(description=gettext_lazy("户 ID"))
+    number: str = Field(description=gettext_lazy("户编号"))
+    head: PersonRef | None = Field(description=gettext_lazy("户主"))
+    member_count: int = Field(description=gettext_lazy("当前成员数"))
+    area: AreaRef = Field(description=gettext_lazy("所属区域"))
+    building: BuildingRef | None = Field(description=gettext_lazy("所在楼栋"))
+    dwelling: DwellingRef | None = Field(description=gettext_lazy("所在房屋；无完整查看权限时为空"))
+    address: str = Field(description=gettext_lazy("住址；无完整查看权限时只显示到楼栋（如“芙蓉苑3栋****”）"))
 
 
 class HouseholdDetailOut(HouseholdOut):
-    members: list[MemberOut] = Field(description="当前成员")
+    members: list[MemberOut] = Field(description=gettext_lazy("当前成员"))
 
     @staticmethod
     def resolve_members(obj: Household) -> list[HouseholdMembership]:
@@ -418,16 +442,16 @@ class HouseholdDetailOut(HouseholdOut):
 class MerchantOut(Schema):
     """A merchant (商户). The operator is a person, so the operator's name follows the masking policy."""
 
-    id: int = Field(description="商户 ID")
-    name: str = Field(description="商户名称")
-    credit_code: str = Field(description="统一社会信用代码")
-    category: str = Field(description="经营类别")
-    operator_name: str = Field(description="经营者姓名；无完整查看权限时为脱敏姓名")
-    phone_masked: str = Field(description="脱敏联系电话")
-    address: str = Field(description="经营地址")
-    compound: CompoundRef | None = Field(description="所在小区")
-    building: BuildingRef | None = Field(description="所在楼栋")
-    area: AreaRef = Field(description="所属区域")
+    id: int = Field(description=gettext_lazy("商户 ID"))
+    name: str = Field(description=gettext_lazy("商户名称"))
+    credit_code: str = Field(description=gettext_lazy("统一社会信用代码"))
+    category: str = Field(description=gettext_lazy("经营类别"))
+    operator_name: str = Field(description=gettext_lazy("经营者姓名；无完整查看权限时为脱敏姓名"))
+    phone_masked: str = Field(description=gettext_lazy("脱敏联系电话"))
+    address: str = Field(description=gettext_lazy("经营地址"))
+    compound: CompoundRef | None = Field(description=gettext_lazy("所在小区"))
+    building: BuildingRef | None = Field(description=gettext_lazy("所在楼栋"))
+    area: AreaRef = Field(description=gettext_lazy("所属区域"))
 
     @staticmethod
     def resolve_operator_name(obj: Merchant, context: Any) -> str:

@@ -23,6 +23,7 @@ from ninja.renderers import JSONRenderer
 from yangguang.api.auth import API_AUTH, NotAuthenticated
 from yangguang.api.cases import router as cases_router
 from yangguang.api.registry import router as registry_router
+from yangguang.api.schemas import gettext_lazy
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +35,12 @@ class ChineseJSONRenderer(JSONRenderer):
 
 
 api = NinjaAPI(
-    title="阳光社区 API",
+    title=gettext_lazy("阳光社区 API"),
     version="1",
     urls_namespace="api-v1",
     auth=API_AUTH,
     renderer=ChineseJSONRenderer(),
-    description=(
+    description=gettext_lazy(
         "阳光社区居务监督与治理平台的接口。认证：`Authorization: Bearer <令牌>`（令牌用 "
         "`manage.py create_api_token` 签发），或在浏览器中登录后台后直接使用本页。"
         "所有数据都按您的角色和管辖区域过滤：不在管辖范围内的记录一律返回 404。"

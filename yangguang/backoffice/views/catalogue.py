@@ -29,7 +29,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from yangguang.backoffice import forms_catalogue
@@ -383,7 +383,10 @@ def adopt(request: HttpRequest, kind: str) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             if adopted:
-                messages.success(request, _("已采用%(n)s项。") % {"n": len(adopted)})
+                messages.success(
+                    request,
+                    ngettext("已采用%(n)s项。", "已采用%(n)s项。", len(adopted)) % {"n": len(adopted)},
+                )
             else:
                 messages.info(request, _("所选事项本社区均已采用，无需重复采用。"))
             return redirect(f"{reverse('backoffice:catalogue_list', args=[kind])}?scope={community.pk}")
@@ -462,7 +465,11 @@ def use_recheck(request: HttpRequest, pk: int) -> HttpResponse:
     use = _load_use(user, pk)
     gaps = catalogue.check_recheck_power_use(user, use)
     if gaps:
-        messages.warning(request, _("已重新检查：发现%(n)s处问题。") % {"n": len(gaps)})
+        messages.warning(
+            request,
+            ngettext("已重新检查：发现%(n)s处问题。", "已重新检查：发现%(n)s处问题。", len(gaps))
+            % {"n": len(gaps)},
+        )
     else:
         messages.success(request, _("已重新检查：未发现问题。"))
     return redirect("backoffice:catalogue_use_detail", pk=use.pk)
@@ -480,7 +487,9 @@ def use_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("已上传%(n)s个文件。") % {"n": len(saved)})
+        messages.success(
+            request, ngettext("已上传%(n)s个文件。", "已上传%(n)s个文件。", len(saved)) % {"n": len(saved)}
+        )
     return redirect("backoffice:catalogue_use_detail", pk=use.pk)
 
 
@@ -595,7 +604,13 @@ def _choose_item(
 def _report_check(request: HttpRequest, use: PowerUse) -> None:
     if use.gaps:
         messages.warning(
-            request, _("已登记。对照清单检查发现%(n)s处问题，请见下方说明。") % {"n": len(use.gaps)}
+            request,
+            ngettext(
+                "已登记。对照清单检查发现%(n)s处问题，请见下方说明。",
+                "已登记。对照清单检查发现%(n)s处问题，请见下方说明。",
+                len(use.gaps),
+            )
+            % {"n": len(use.gaps)},
         )
     else:
         messages.success(request, _("已登记。对照清单检查未发现问题。"))

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yangguang.backoffice import forms_committee as cf
@@ -618,7 +618,7 @@ def _election_form_step(user: User, election: Election, step: str, form: forms.F
     data = form.cleaned_data
     if step == "electors":
         added = committee.do_add_electors(user, election, data["people"])
-        return _("已登记%(n)d名选举人。") % {"n": added}
+        return ngettext("已登记%(n)d名选举人。", "已登记%(n)d名选举人。", added) % {"n": added}
     if step == "candidate":
         if data["person"] is None:
             raise ValidationError({"id_number": _("请填写候选人的身份证号。")})

@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from yangguang.backoffice import forms_finance
@@ -209,7 +210,12 @@ def evaluation_close(request: HttpRequest, pk: int) -> HttpResponse:
         if flagged:
             messages.warning(
                 request,
-                _("评价已结束：%(n)d 个评议对象连续两年被评为不称职，已记入监委会台账。") % {"n": flagged},
+                ngettext(
+                    "评价已结束：%(n)d 个评议对象连续两年被评为不称职，已记入监委会台账。",
+                    "评价已结束：%(n)d 个评议对象连续两年被评为不称职，已记入监委会台账。",
+                    flagged,
+                )
+                % {"n": flagged},
             )
         else:
             messages.success(request, _("评价已结束，结果已计算。"))

@@ -1,0 +1,1 @@
+"""Formats for English, the second language."""

@@ -1,0 +1,1 @@
+"""Formats for Simplified Chinese, the default language."""
