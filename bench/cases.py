@@ -1,7 +1,8 @@
 """Benchmark: the staff queue, the case page and the public board with 1,000,000 cases on PostgreSQL.
 
     .venv/bin/python -m bench.cases [--cases 1000000] [--clients 50] [--requests 2000]
-        [--database postgres://postgres@127.0.0.1:5432/yg_bench] [--workers 5] [--reuse] [--keep]
+        [--database postgres://postgres@127.0.0.1:5432/yg_bench] [--workers 5] [--server gunicorn|wsgiref]
+        [--reuse] [--keep]
 
 What it does, all on this machine and only on 127.0.0.1:
 
@@ -13,11 +14,11 @@ What it does, all on this machine and only on 127.0.0.1:
    the demo's complaint templates, statuses by age (almost all older cases closed and rated; recent ones
    open, some overdue and escalated), with their timeline events (about seven a case) and reporters.
    `--reuse` keeps a database that already holds exactly N cases.
-2. Starts the project with DEBUG off and production-style settings from the environment, behind a
-   pre-fork WSGI server: no WSGI server is installed in the venv (no gunicorn, uWSGI or waitress), so
-   the standard library's `wsgiref` serves it, one request at a time per process, in --workers processes
-   forked after start-up and sharing the listening socket — the shape of gunicorn's sync workers.
-   Database connections are persistent (YANGGUANG_DB_CONN_MAX_AGE=600), as a production deployment sets.
+2. Starts the project with DEBUG off and production-style settings from the environment, as deployed:
+   gunicorn with config/gunicorn.conf.py (sync workers, one request at a time per process), --workers
+   processes, without its access log (`--server wsgiref`: the pre-forked standard-library server that
+   measured the runs before gunicorn became a dependency). Database connections are persistent
+   (YANGGUANG_DB_CONN_MAX_AGE=600), as a production deployment sets.
 3. Logs in as `staff_yangguang` (community staff of 阳光社区, the handler of its welfare cases) through
    the login form, then drives --clients threads, each with a fresh HTTP/1.0 connection per request and no
    pause between requests, against one endpoint at a time: the anchor (`/healthz`, the bare floor: a Django
@@ -515,6 +516,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=2000, help="recorded requests per endpoint")
     parser.add_argument("--database", default=DEFAULT_DATABASE)
     parser.add_argument("--workers", type=int, default=5, help="server processes (gunicorn's 2 × cores + 1)")
+    parser.add_argument(
+        "--server",
+        choices=["gunicorn", "wsgiref"],
+        default="gunicorn",
+        help="gunicorn as deployed (default), or the pre-forked standard-library server of earlier runs",
+    )
     parser.add_argument("--phase-seconds", type=float, default=300, help="stop a phase after this long")
     parser.add_argument(
         "--reuse", action="store_true", help="keep a database that already holds --cases cases"
@@ -530,7 +537,10 @@ def main(argv: list[str] | None = None) -> None:
     Path(var_dir, "static").mkdir()  # STATIC_ROOT (collectstatic's target; no page here loads a file)
     env = bench_environment(args.database, var_dir)
     print(f"machine: {machine()}; load average at start: {load_average()}")
-    print(f"database: {args.database}; {args.cases:,} cases; {args.clients} clients; {args.workers} workers")
+    print(
+        f"database: {args.database}; {args.cases:,} cases; {args.clients} clients; "
+        f"{args.workers} {args.server} workers"
+    )
     os.environ.update(env)
     ready = False
     if args.reuse:
@@ -553,7 +563,7 @@ def main(argv: list[str] | None = None) -> None:
         cursor.execute("SELECT version(), pg_size_pretty(pg_database_size(current_database()))")
         version, size = cursor.fetchone()
     print(f"{version.split(' on ')[0]}, database size {size}")
-    server = start_server("bench.cases", env, args.workers)
+    server = start_server("bench.cases", env, args.workers, args.server)
     try:
         from yangguang.core.demo import DEMO_PASSWORD
 
