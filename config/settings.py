@@ -25,6 +25,9 @@ def _secret(name: str, dev_key: str) -> str:
 
 
 SECRET_KEY = _secret("YANGGUANG_SECRET_KEY", "secret_key")
+# Previous secret keys, comma-separated: sessions and signed links made with them stay valid while the new
+# key takes over (docs/security.md, "Rotating the secret key"). Remove them after SESSION_HOURS.
+SECRET_KEY_FALLBACKS = env_list("YANGGUANG_SECRET_KEY_FALLBACKS", [])
 # Field encryption keys: "id:base64key,id:base64key"; the first is used for new ciphertexts, the others only
 # decrypt (key rotation). The blind-index key must never change once data exists.
 _field_keys_raw = _secret("YANGGUANG_FIELD_KEYS", "field_key")
@@ -173,9 +176,17 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "yangguang" / "static"]
 # Serve straight from the app folders in development; production runs collectstatic into STATIC_ROOT.
 WHITENOISE_USE_FINDERS = DEBUG
+# Outside DEBUG, collectstatic also writes each file under a name carrying its content hash
+# (site.3f2a1c9b0d4e.css) with a gzipped copy, and {% static %} links the hashed name: nginx lets browsers keep
+# those for a year, and an upgrade changes the names. The manifest exists only after collectstatic, so DEBUG
+# (`make run`) keeps the plain storage that serves the sources; the tests set it too (tests/conftest.py).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
 }
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"

@@ -8,3 +8,7 @@ class CoreConfig(AppConfig):
     name = "yangguang.core"
     label = "core"
     verbose_name = _("阳光社区核心")
+
+    def ready(self) -> None:
+        # Registers the system checks of the keys and the production settings (yangguang/core/checks.py).
+        from yangguang.core import checks  # noqa: F401

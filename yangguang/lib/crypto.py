@@ -23,7 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["CryptoError", "Keyring", "generate_key"]
+__all__ = ["CryptoError", "Keyring", "decode_key", "generate_key", "token_key_id"]
 
 KEY_BYTES: Final = 32
 NONCE_BYTES: Final = 12
@@ -41,7 +41,7 @@ def generate_key() -> str:
     return base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode("ascii")
 
 
-def _decode_key(name: str, encoded: str) -> bytes:
+def decode_key(name: str, encoded: str) -> bytes:
     """Decode a urlsafe-base64 key from configuration, failing loudly on anything but 32 bytes."""
     text = encoded.strip()
     # Accept keys whose "=" padding was lost in an env file; validate=True rejects stray
@@ -54,6 +54,17 @@ def _decode_key(name: str, encoded: str) -> bytes:
     if len(raw) != KEY_BYTES:
         raise ValueError(f"key {name!r} must be {KEY_BYTES} bytes, got {len(raw)}")
     return raw
+
+
+def token_key_id(token: str) -> str | None:
+    """The id of the key a token from :meth:`Keyring.encrypt` names, or ``None`` if it is not a v1 token.
+
+    Reads the token's header only: it says which key the token claims, not that the token is authentic.
+    """
+    parts = token.split(":", 2)
+    if len(parts) != 3 or parts[0] != FORMAT_VERSION or not parts[1]:
+        return None
+    return parts[1]
 
 
 def _check_context(context: str) -> bytes:
@@ -94,8 +105,8 @@ class Keyring:
     @classmethod
     def from_config(cls, enc_keys: Mapping[str, str], current: str, index_key: str) -> "Keyring":
         """Build a keyring from urlsafe-base64 strings as found in settings."""
-        raw = {key_id: _decode_key(key_id, value) for key_id, value in enc_keys.items()}
-        return cls(raw, current, _decode_key("index", index_key))
+        raw = {key_id: decode_key(key_id, value) for key_id, value in enc_keys.items()}
+        return cls(raw, current, decode_key("index", index_key))
 
     @property
     def current_key_id(self) -> str:
