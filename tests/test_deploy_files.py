@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import runpy
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,8 +17,6 @@ import pytest
 from django.conf import settings
 from django.core.management import get_commands
 from gunicorn.config import Config
-
-from yangguang.core.models import Area, AuditEntry, RoleAssignment
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -148,7 +145,15 @@ def test_every_manage_py_command_named_exists() -> None:
         for command in pattern.findall(text):
             named.add(command)
             assert command in commands, f"{path.relative_to(ROOT)}: no manage.py command {command!r}"
-    assert {"migrate", "collectstatic", "compilemessages", "check", "db_worker", "sla_checks"} <= named
+    assert {
+        "migrate",
+        "collectstatic",
+        "compilemessages",
+        "check",
+        "db_worker",
+        "sla_checks",
+        "bootstrap_district",
+    } <= named
 
 
 def test_repository_paths_in_units_and_guide_exist() -> None:
@@ -323,48 +328,3 @@ def test_trusted_proxies_may_be_a_network(monkeypatch: pytest.MonkeyPatch) -> No
     app = _wrapped_app(monkeypatch, trusted=["10.0.0.0/8"])
     assert _remote_addr(app, "10.1.2.3", "203.0.113.9") == "203.0.113.9"
     assert _remote_addr(app, "127.0.0.1", "203.0.113.9") == "127.0.0.1"
-
-
-# --- the first administrator ---------------------------------------------------------------------------
-
-
-def _run_first_admin(monkeypatch: pytest.MonkeyPatch, answers: list[str], password: str) -> None:
-    replies = iter(answers)
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(replies))
-    monkeypatch.setattr("getpass.getpass", lambda prompt="": password)
-    runpy.run_path(str(DEPLOY / "first_admin.py"))
-
-
-@pytest.mark.django_db
-def test_first_admin_creates_the_district_and_its_administrator(monkeypatch: pytest.MonkeyPatch) -> None:
-    _run_first_admin(monkeypatch, ["芙蓉区", "430102", "alice", "张丽"], "Sunny-Street-2026")
-    district = Area.objects.get()
-    assert (district.kind, district.name, district.code, district.parent) == (
-        "district",
-        "芙蓉区",
-        "430102",
-        None,
-    )
-    assignment = RoleAssignment.objects.get()
-    assert (assignment.user.username, assignment.role, assignment.area) == (
-        "alice",
-        "district_admin",
-        district,
-    )
-    assert assignment.user.check_password("Sunny-Street-2026")
-    assert AuditEntry.objects.filter(actor=None).count() == 3  # the area, the account, the role
-
-
-@pytest.mark.django_db
-def test_first_admin_refuses_a_weak_password_and_creates_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(SystemExit, match="密码"):
-        _run_first_admin(monkeypatch, ["芙蓉区", "", "alice", "张丽"], "12345")
-    assert not Area.objects.exists()
-
-
-@pytest.mark.django_db
-def test_first_admin_refuses_once_an_area_exists(monkeypatch: pytest.MonkeyPatch) -> None:
-    _run_first_admin(monkeypatch, ["芙蓉区", "", "alice", "张丽"], "Sunny-Street-2026")
-    with pytest.raises(SystemExit, match="已经有区域"):
-        _run_first_admin(monkeypatch, ["另一个区", "", "bob", "王强"], "Sunny-Street-2026")
-    assert Area.objects.count() == 1

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from yangguang.backoffice import (
     urls_accounts,
+    urls_areas,
     urls_audit,
     urls_cases,
     urls_catalogue,
@@ -26,6 +27,7 @@ urlpatterns = [
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.LogoutView.as_view(), name="logout"),
     path("", include(urls_registry)),
+    path("", include(urls_areas)),
     path("", include(urls_accounts)),
     path("", include(urls_imports)),
     path("", include(urls_audit)),
