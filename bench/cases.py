@@ -549,8 +549,11 @@ def main(argv: list[str] | None = None) -> None:
     if not ready:
         recreate_database(args.database)
         _setup_django(env)
-        from django.core.management import call_command
+    from django.core.management import call_command
 
+    if ready:
+        call_command("migrate", verbosity=0)  # a reused database gets the migrations added since
+    else:
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
         call_command("seed_demo", scale=REGISTRY_SCALE, verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -563,6 +566,9 @@ def main(argv: list[str] | None = None) -> None:
         cursor.execute("SELECT version(), pg_size_pretty(pg_database_size(current_database()))")
         version, size = cursor.fetchone()
     print(f"{version.split(' on ')[0]}, database size {size}")
+    # As a deployment does (docs/deploy.md): in production, static files are served under hashed names
+    # from the manifest that collectstatic writes, and a page without it is an error.
+    call_command("collectstatic", interactive=False, verbosity=0)
     server = start_server("bench.cases", env, args.workers, args.server)
     try:
         from yangguang.core.demo import DEMO_PASSWORD
