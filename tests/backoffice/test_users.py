@@ -255,6 +255,8 @@ def _post_pages(world) -> list[str]:
         reverse("backoffice:user_set_active", args=[pk]),
         reverse("backoffice:user_reset_2fa", args=[pk]),
         reverse("backoffice:user_unlock", args=[pk]),
+        reverse("backoffice:user_link_person", args=[pk]),
+        reverse("backoffice:user_unlink_person", args=[pk]),
     ]
 
 

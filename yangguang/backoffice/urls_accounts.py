@@ -18,4 +18,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("users/<int:pk>/active/", accounts.user_set_active, name="user_set_active"),
     path("users/<int:pk>/2fa/reset/", accounts.user_reset_two_factor, name="user_reset_2fa"),
     path("users/<int:pk>/unlock/", accounts.user_unlock, name="user_unlock"),
+    path("users/<int:pk>/person/", accounts.user_link_person, name="user_link_person"),
+    path("users/<int:pk>/person/remove/", accounts.user_unlink_person, name="user_unlink_person"),
 ]

@@ -4,7 +4,8 @@
   and street users here when `REQUIRE_2FA_FOR_PRIVILEGED` is on.
 - "My account" for every user: own roles, password change, two-factor status and reset.
 - User and role management for holders of MANAGE_USERS (district administrators): list, create, grant,
-  revoke, deactivate, reset two-factor, unlock a locked-out login.
+  revoke, deactivate, reset two-factor, unlock a locked-out login, and link an account to its registry
+  person (by exact ID number; the welfare recusal rule reads the link).
 """
 
 from __future__ import annotations
@@ -146,6 +147,17 @@ class GrantForm(PlainLabelsMixin, forms.Form):
         cast(AreaChoiceField, self.fields["area"]).queryset = accounts.grantable_areas(actor)
 
 
+class StaffIdentityForm(PlainLabelsMixin, forms.Form):
+    """The registry person behind an account, found by the exact ID number (never by name)."""
+
+    id_number = forms.CharField(
+        label=gettext_lazy("本人身份证号码"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=gettext_lazy("输入完整的18位身份证号码，在您管辖范围内的登记人口中精确查找。"),
+    )
+
+
 class UserCreateForm(GrantForm):
     username = forms.CharField(
         label=gettext_lazy("用户名"),
@@ -259,11 +271,13 @@ def account(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     roles = RoleAssignment.objects.filter(user=user).select_related("area").order_by("area__path")
     privileged = requires_two_factor(user)
+    identity = accounts.staff_identity(user)
     return render(
         request,
         "backoffice/accounts/account.html",
         {
             "roles": roles,
+            "identity_label": accounts.person_label(identity.person) if identity is not None else "",
             "device": accounts.confirmed_totp_device(user),
             "privileged": privileged,
             "two_factor_required": privileged and settings.REQUIRE_2FA_FOR_PRIVILEGED,
@@ -356,6 +370,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     actor = _user(request)
     user = accounts.access_managed_user(actor, pk)
     roles = accounts.roles_managed_by(actor).filter(user=user).select_related("area").order_by("area__path")
+    identity = accounts.staff_identity(user)
     return render(
         request,
         "backoffice/accounts/user_detail.html",
@@ -366,6 +381,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "device": accounts.confirmed_totp_device(user),
             "failed_logins": AccessAttempt.objects.filter(username=user.username).count(),
             "is_self": user.pk == actor.pk,
+            "identity": identity,
+            "identity_label": accounts.person_label(identity.person) if identity is not None else "",
+            "identity_form": StaffIdentityForm(),
         },
     )
 
@@ -433,6 +451,43 @@ def user_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     user = accounts.access_managed_user(actor, pk)
     accounts.do_reset_two_factor(actor, user)
     messages.success(request, _("已重置该用户的双因素认证设备，其下次登录时需重新绑定。"))
+    return redirect("backoffice:user_detail", pk=user.pk)
+
+
+@login_required
+@require_POST
+def user_link_person(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _user(request)
+    user = accounts.access_managed_user(actor, pk)
+    form = StaffIdentityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请输入本人的身份证号码。"))
+        return redirect("backoffice:user_detail", pk=user.pk)
+    try:
+        identity = accounts.check_link_person(actor, user, form.cleaned_data["id_number"])
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("已将该账户关联到登记人口 %(person)s。") % {"person": accounts.person_label(identity.person)},
+        )
+    return redirect("backoffice:user_detail", pk=user.pk)
+
+
+@login_required
+@require_POST
+def user_unlink_person(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = _user(request)
+    user = accounts.access_managed_user(actor, pk)
+    try:
+        accounts.check_unlink_person(actor, user)
+    except ValidationError as exc:
+        for message in _messages_of(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已解除该账户与登记人口的关联。"))
     return redirect("backoffice:user_detail", pk=user.pk)
 
 

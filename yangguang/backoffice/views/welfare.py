@@ -7,10 +7,16 @@ district); everyone else gets 404. Acting needs MANAGE_WELFARE there (community 
 the forms only to them, and the POST views answer 403 to readers who try anyway (the actions check again).
 Opening an application's, an enrolment's or a refusal letter's page writes an audit entry (a household's
 file is personal data: issue #5 item 8).
+
+Residents' names follow the registry's rule: in full for holders of REVEAL_PERSONAL at the record's area
+(community staff, the district administrator), masked for everyone else (the committee, street discipline,
+civil affairs); the application number identifies the household for them. A staff member who must stay
+away from the household (回避, `welfare.application_recusal`) is told why and offered no forms.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from django import forms
@@ -35,7 +41,7 @@ from yangguang.backoffice.views.generic import Crumb, home_crumb
 from yangguang.core import tabular
 from yangguang.core.actions import audit, welfare
 from yangguang.core.actions.access import access_area, access_object
-from yangguang.core.actions.eligibility import explain
+from yangguang.core.actions.eligibility import Explanation, explain
 from yangguang.core.actions.imports import do_fetch_error_report
 from yangguang.core.actions.welfare_import import KIND as ROSTER_KIND
 from yangguang.core.actions.welfare_import import check_import_roster, roster_template
@@ -50,6 +56,7 @@ from yangguang.core.models import (
 )
 from yangguang.core.permissions import Cap, has_capability
 from yangguang.lib.crypto import CryptoError
+from yangguang.lib.masking import mask_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -82,6 +89,19 @@ def access_enrollment(user: User, pk: int) -> Enrollment:
 def require_staff(user: User, obj: Application | Enrollment) -> None:
     if not has_capability(user, Cap.MANAGE_WELFARE, obj.area):
         raise PermissionDenied(_("您可以查看该记录，但没有办理权限。"))
+
+
+def shown_name(user: User, area: Area, name: str) -> str:
+    """A resident's name as the registry shows it: in full only to holders of REVEAL_PERSONAL at `area`."""
+    return name if has_capability(user, Cap.REVEAL_PERSONAL, area) else mask_name(name)
+
+
+def shown_explanation(user: User, area: Area, explanation: Explanation) -> Explanation:
+    """The eligibility explanation with the members' names shown by the same rule."""
+    if has_capability(user, Cap.REVEAL_PERSONAL, area):
+        return explanation
+    members = [dataclasses.replace(m, name=mask_name(m.name)) for m in explanation.members]
+    return dataclasses.replace(explanation, members=members)
 
 
 def audit_view(user: User, obj: Application | Enrollment, what: str) -> None:
@@ -203,6 +223,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
         "breadcrumbs": [home_crumb(), (_("救助申请"), None)],
         "filter_form": filter_form,
         "page_obj": page,
+        "rows": [(a, shown_name(user, a.area, a.applicant.name)) for a in page.object_list],
         "kin": kin,
         "counts": counts,
         "may_apply": has_capability(user, Cap.MANAGE_WELFARE),
@@ -250,7 +271,9 @@ def application_context(
 ) -> dict[str, Any]:
     user = request.user
     may_act = has_capability(user, Cap.MANAGE_WELFARE, application.area)
+    recusal = welfare.application_recusal(user, application) if may_act else []
     members = list(application.members.select_related("person").order_by("pk"))
+    area = application.area
 
     def form_for(name: str, factory: Any) -> forms.BaseForm:
         return bound if bound is not None and bound_name == name else factory()
@@ -259,7 +282,7 @@ def application_context(
     member_forms = []
     add_member_form = None
     editable = False
-    if may_act:
+    if may_act and not recusal:
         for name in welfare.allowed_steps(application):
             step_forms.append((name, wf.STEP_LABELS[name], form_for(name, wf.STEP_FORMS[name])))
         editable = welfare.members_editable(application)
@@ -278,6 +301,7 @@ def application_context(
                 member_forms.append(
                     (
                         member,
+                        shown_name(user, area, member.name),
                         form_for(
                             key, lambda initial=initial, key=key: wf.MemberForm(initial=initial, prefix=key)
                         ),
@@ -287,10 +311,12 @@ def application_context(
     entry = welfare.notice_entry(application) if application.status in ("noticed", "confirmed") else None
     return {
         "application": application,
-        "members": members,
-        "explanation": explain(application.eligibility),
+        "applicant_name": shown_name(user, area, application.applicant.name),
+        "members": [(member, shown_name(user, area, member.name)) for member in members],
+        "explanation": shown_explanation(user, area, explain(application.eligibility)),
         "breadcrumbs": [*welfare_crumbs(_("救助申请"), "welfare_applications"), (application.number, None)],
         "may_act": may_act,
+        "recusal": recusal,
         "step_forms": step_forms,
         "member_forms": member_forms,
         "add_member_form": add_member_form,
@@ -437,7 +463,11 @@ def refusal_letter(request: HttpRequest, pk: int) -> HttpResponse:
     if application.status != "refused":
         raise Http404
     audit_view(request.user, application, "refusal_letter")
-    return render(request, "backoffice/welfare/refusal_letter.html", {"application": application})
+    context = {
+        "application": application,
+        "applicant_name": shown_name(request.user, application.area, application.applicant.name),
+    }
+    return render(request, "backoffice/welfare/refusal_letter.html", context)
 
 
 # --- enrolment -------------------------------------------------------------------------------------------
@@ -457,6 +487,7 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
         "breadcrumbs": [home_crumb(), (_("救助对象"), None)],
         "filter_form": filter_form,
         "page_obj": page,
+        "rows": [(e, shown_name(user, e.area, e.head.name)) for e in page.object_list],
         "may_import": has_capability(user, Cap.MANAGE_WELFARE),
         "today": welfare.today(),
     }
@@ -510,8 +541,9 @@ def enrollment_context(
 ) -> dict[str, Any]:
     user = request.user
     may_act = has_capability(user, Cap.MANAGE_WELFARE, enrollment.area)
+    recusal = welfare.enrollment_recusal(user, enrollment) if may_act else []
     act_forms = []
-    if may_act:
+    if may_act and not recusal:
         for name in ENROLLMENT_ACTS:
             if not _act_allowed(enrollment, name):
                 continue
@@ -520,12 +552,18 @@ def enrollment_context(
                 continue
             act_forms.append((name, ACT_LABELS[name], form))
     application = enrollment.application
+    head_name = shown_name(user, enrollment.area, enrollment.head.name)
+    explanation = explain(application.eligibility) if application is not None else None
     return {
         "enrollment": enrollment,
-        "breadcrumbs": [*welfare_crumbs(_("救助对象"), "welfare_enrollments"), (enrollment.head.name, None)],
+        "head_name": head_name,
+        "breadcrumbs": [*welfare_crumbs(_("救助对象"), "welfare_enrollments"), (head_name, None)],
         "may_act": may_act,
+        "recusal": recusal,
         "act_forms": act_forms,
-        "explanation": explain(application.eligibility) if application is not None else None,
+        "explanation": shown_explanation(user, enrollment.area, explanation)
+        if explanation is not None
+        else None,
         "rechecks": list(enrollment.rechecks.order_by("-created_at")),
         "history": history_rows(enrollment.history),
     }

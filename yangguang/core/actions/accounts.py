@@ -6,8 +6,8 @@ Every change here writes its audit entry in the same transaction. Account entrie
 - granting and revoking a role: the role's area;
 - creating an account: the area of its first role (an account is always created with one, so it never
   falls outside every administrator's jurisdiction);
-- deactivating, resetting two-factor or unlocking: the account's highest role area inside the acting
-  administrator's jurisdiction;
+- deactivating, resetting two-factor, unlocking, or linking the account to its registry person: the
+  account's highest role area inside the acting administrator's jurisdiction;
 - the account holder's own actions (login, lockout, password change, two-factor reset): no area. These
   are shown to the administrators who manage the account (see `backoffice.views.audit`).
 """
@@ -22,12 +22,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yangguang.core.actions import audit
-from yangguang.core.models import Area, AreaKind, AuditAction, AuditEntry, RoleAssignment
+from yangguang.core.models import Area, AreaKind, AuditAction, AuditEntry, Person, RoleAssignment
+from yangguang.core.models.accounts import StaffIdentity
 from yangguang.core.permissions import (
     ROLE_CAPS,
     Cap,
@@ -36,6 +37,9 @@ from yangguang.core.permissions import (
     has_capability,
     jurisdiction_paths,
 )
+from yangguang.core.sealing import blind_index
+from yangguang.lib import idnumber
+from yangguang.lib.masking import mask_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -339,6 +343,109 @@ def do_unlock_login(actor: Actor, user: User) -> int:
         reason=_("解除登录锁定"),
     )
     return removed
+
+
+# --- the registry person behind a staff account ---------------------------------------------------------
+
+
+def person_label(person: Person) -> str:
+    """A linked person as shown on account pages and in the audit trail: masked name and masked ID number."""
+    masked_id = person.id_number_masked or _("无身份证号")
+    return f"{mask_name(person.name)}（{masked_id}）"
+
+
+def staff_identity(user: User) -> StaffIdentity | None:
+    """The account's link to its registry person, with the person and their area; None when unlinked."""
+    return StaffIdentity.objects.filter(user=user).select_related("person__area").first()
+
+
+def find_linkable_person(actor: Actor, raw_id: str) -> Person:
+    """The registry person with exactly this ID number inside the actor's MANAGE_USERS jurisdiction.
+
+    The number is matched by blind index only (the plaintext never reaches the database). A person
+    registered elsewhere gets the same answer as an unknown number, so the form cannot be used to learn
+    where someone lives.
+    """
+    try:
+        id18 = idnumber.normalize(raw_id, today=timezone.localdate())
+    except idnumber.IdNumberError as exc:
+        raise ValidationError({"id_number": str(exc)}) from exc
+    index = blind_index("core.person", "id_number", id18)
+    person = None
+    if actor is not None:
+        in_reach = Person.objects.visible_to(actor, Cap.MANAGE_USERS)
+        person = in_reach.filter(id_number_index=index).select_related("area").first()
+    if person is None:
+        raise ValidationError({"id_number": _("在您管辖范围内的登记人口中没有找到该身份证号码的居民。")})
+    if person.died_on is not None:
+        raise ValidationError({"id_number": _("该居民已登记死亡，不能关联为工作人员本人。")})
+    return person
+
+
+def _check_identity_change(actor: Actor, user: User) -> None:
+    if actor is None or not users_managed_by(actor).filter(pk=user.pk).exists():
+        raise ValidationError(_("该账户不在您的管辖范围内。"))
+    if user.pk == actor.pk:
+        # The link decides which applications its holder must stay away from (回避): nobody sets their own.
+        raise ValidationError(_("不能为自己的账户关联或解除关联登记人口，请由其他管理员操作。"))
+
+
+def check_link_person(actor: Actor, user: User, raw_id: str) -> StaffIdentity:
+    """Link `user` to the registry person with ID number `raw_id` (MANAGE_USERS over the account and the
+    person; not one's own account). Linking again replaces the earlier link."""
+    _check_identity_change(actor, user)
+    person = find_linkable_person(actor, raw_id)
+    current = staff_identity(user)
+    if current is not None and current.person_id == person.pk:
+        raise ValidationError(_("该账户已关联这位居民。"))
+    return do_link_person(actor, user, person)
+
+
+@transaction.atomic
+def do_link_person(actor: Actor, user: User, person: Person) -> StaffIdentity:
+    current = StaffIdentity.objects.select_for_update().filter(user=user).select_related("person").first()
+    before = person_label(current.person) if current is not None else None
+    linked_by = actor if isinstance(actor, User) else None
+    identity, _created = StaffIdentity.objects.update_or_create(
+        user=user, defaults={"person": person, "linked_by": linked_by, "linked_at": timezone.now()}
+    )
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        target=user,
+        target_repr=user_repr(user),
+        area=_entry_area(actor, user) or person.area,
+        changes={"person": [before, person_label(person)]},
+        reason=_("关联登记人口"),
+    )
+    return identity
+
+
+def check_unlink_person(actor: Actor, user: User) -> None:
+    _check_identity_change(actor, user)
+    if staff_identity(user) is None:
+        raise ValidationError(_("该账户没有关联登记人口。"))
+    do_unlink_person(actor, user)
+
+
+@transaction.atomic
+def do_unlink_person(actor: Actor, user: User) -> None:
+    identity = (
+        StaffIdentity.objects.select_for_update().filter(user=user).select_related("person__area").first()
+    )
+    if identity is None:
+        return
+    person = identity.person
+    identity.delete()
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        target=user,
+        target_repr=user_repr(user),
+        area=_entry_area(actor, user) or person.area,
+        changes={"person": [person_label(person), None]},
+        reason=_("解除关联登记人口"),
+    )
 
 
 # --- passwords and two-factor devices ----------------------------------------------------------------

@@ -13,7 +13,13 @@
 
 Close relatives of cadres (`kin_findings`) flag an application (`kin_flag`) so it is filed separately and
 gets a home visit; nothing in this module refuses an application for that reason — no code path refuses
-automatically at all.
+automatically at all. The officers handling it count too: a staff account linked to its registry person
+(`StaffIdentity`) is checked against the members, and the flag names the conflict.
+
+Recusal (回避): an officer whose linked person is a member of the household, has declared a member as a
+close relative, or was declared by a member who is a cadre, is refused every step of the path, every member
+edit and every act on the enrolment (`check_recusal`); another officer must act. Registering the
+application stays open to them (it decides nothing, and the registering officer's conflict flags it).
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ from yangguang.core.models import (
     Recheck,
     Relation,
 )
+from yangguang.core.models.accounts import StaffIdentity
 from yangguang.core.permissions import Cap, has_capability
 from yangguang.core.sealing import blind_index
 from yangguang.lib.masking import mask_name
@@ -254,36 +261,68 @@ def do_add_counting_rule(actor: Actor, rule: CountingRule) -> CountingRule:
 # --- close relatives of cadres -----------------------------------------------------------------------------
 
 
-def officer_person(actor: Actor) -> Person | None:
-    """The registry person behind the acting user. The models have no link from a staff account to a
-    registry person, so this is None and the case officer's own relatives are not checked directly;
-    officers who are community staff (CadrePost, body "staff") are covered by the kinship register."""
-    return None
+@dataclass(frozen=True)
+class Officer:
+    """A staff member handling an application and the registry person their account is linked to."""
+
+    label: str  # how the platform names the staff member (histories, audit): full name or username
+    person: Person
 
 
-def kin_findings(community: Area, person_ids: Sequence[int], officer: Person | None = None) -> list[str]:
-    """Why an application's members are close relatives of cadres (or cadres themselves), one line each.
-    Three queries: the members' ID numbers, the kinship register, the current posts."""
-    ids = [pk for pk in person_ids if pk]
-    if not ids:
+def linked_officers(user_ids: Sequence[int | None]) -> list[Officer]:
+    """The staff accounts among `user_ids` that are linked to a registry person (`StaffIdentity`), one
+    query. Unlinked accounts are left out: their holders' own relatives cannot be checked."""
+    wanted = {pk for pk in user_ids if pk}
+    if not wanted:
         return []
+    identities = StaffIdentity.objects.filter(user_id__in=wanted).select_related("user", "person")
+    return [Officer(audit.actor_label(i.user), i.person) for i in identities.order_by("user_id")]
+
+
+def officer_person(actor: Actor) -> Person | None:
+    """The registry person behind the acting user, as linked by a user administrator; None for the system,
+    an anonymous user or an account that has not been linked (then only the community's register of
+    cadres' close relatives applies, as before the link existed)."""
+    if actor is None or not actor.is_authenticated:
+        return None
+    officers = linked_officers([actor.pk])
+    return officers[0].person if officers else None
+
+
+def _member_keys(ids: Sequence[int]) -> tuple[dict[int, str], dict[str, int]]:
+    """Members' masked names by person id, and person ids by the register's blind index of their ID
+    number (one query). Blind indexes are per model and field: the register's index is computed from the
+    plaintext, used here internally and never shown."""
     names: dict[int, str] = {}
     by_index: dict[str, int] = {}
     for person in Person.objects.filter(pk__in=ids).only("pk", "name", "id_number_enc"):
         names[person.pk] = mask_name(person.name)
-        # Blind indexes are per model and field: the register's index is computed from the plaintext,
-        # used here internally and never shown.
         id18 = person.unseal("id_number")
         if id18:
             by_index[blind_index(KINSHIP_LABEL, "relative_id_number", id18)] = person.pk
+    return names, by_index
+
+
+def kin_findings(community: Area, person_ids: Sequence[int], officers: Sequence[Officer] = ()) -> list[str]:
+    """Why an application's members are close relatives of cadres (or cadres themselves), or of the
+    officers handling it, one line each. Three queries, one more when officers are given."""
+    ids = [pk for pk in person_ids if pk]
+    if not ids:
+        return []
+    names, by_index = _member_keys(ids)
+    lines = _cadre_lines(community, ids, names, by_index)
+    lines += _officer_lines(ids, names, by_index, officers)
+    return list(dict.fromkeys(lines))
+
+
+def _cadre_lines(
+    community: Area, ids: list[int], names: dict[int, str], by_index: dict[str, int]
+) -> list[str]:
+    """Members declared in the community's close-relatives register, and members holding a post there."""
     lines: list[str] = []
     kin = Kinship.objects.filter(area=community).filter(
         Q(relative_id__in=ids) | Q(relative_id_number_index__in=list(by_index))
     )
-    if officer is not None:
-        kin = kin | Kinship.objects.filter(cadre=officer).filter(
-            Q(relative_id__in=ids) | Q(relative_id_number_index__in=list(by_index))
-        )
     for row in kin.select_related("cadre").order_by("pk"):
         member = row.relative_id if row.relative_id in names else by_index.get(row.relative_id_number_index)
         lines.append(
@@ -303,13 +342,109 @@ def kin_findings(community: Area, person_ids: Sequence[int], officer: Person | N
             _("%(member)s本人是本社区干部（%(body)s%(title)s）")
             % {"member": names[post.person_id], "body": post.get_body_display(), "title": post.title}
         )
-    return list(dict.fromkeys(lines))
+    return lines
+
+
+def _officer_lines(
+    ids: list[int], names: dict[int, str], by_index: dict[str, int], officers: Sequence[Officer]
+) -> list[str]:
+    """Conflicts of the officers with the members (回避): an officer who is a member, a member whom the
+    officer declared as a close relative (in any community's register), or an officer whom a member who
+    is a cadre declared as a close relative. One query."""
+    if not officers:
+        return []
+    lines = [
+        _("经办人%(officer)s本人是申请家庭成员") % {"officer": officer.label}
+        for officer in officers
+        if officer.person.pk in names
+    ]
+    by_person = {officer.person.pk: officer for officer in officers}
+    officer_by_index: dict[str, Officer] = {}
+    for officer in officers:
+        id18 = officer.person.unseal("id_number") if officer.person.id_number_enc else ""
+        if id18:
+            officer_by_index[blind_index(KINSHIP_LABEL, "relative_id_number", id18)] = officer
+    of_members = Q(relative_id__in=ids) | Q(relative_id_number_index__in=list(by_index))
+    of_officers = Q(relative_id__in=list(by_person)) | Q(relative_id_number_index__in=list(officer_by_index))
+    rows = Kinship.objects.filter(
+        (Q(cadre_id__in=list(by_person)) & of_members) | (Q(cadre_id__in=ids) & of_officers)
+    )
+    for row in rows.order_by("pk"):
+        relation = row.get_relation_display()
+        declarer = by_person.get(row.cadre_id)
+        member = row.relative_id if row.relative_id in names else by_index.get(row.relative_id_number_index)
+        if declarer is not None and member is not None:
+            lines.append(
+                _("%(member)s是经办人%(officer)s的%(relation)s")
+                % {"member": names[member], "officer": declarer.label, "relation": relation}
+            )
+        relative = by_person.get(row.relative_id or 0) or officer_by_index.get(row.relative_id_number_index)
+        if row.cadre_id in names and relative is not None:
+            lines.append(
+                _("经办人%(officer)s是%(member)s的%(relation)s")
+                % {"officer": relative.label, "member": names[row.cadre_id], "relation": relation}
+            )
+    return lines
+
+
+# --- recusal (回避) -----------------------------------------------------------------------------------------
+
+
+def _member_ids(application: Application) -> list[int]:
+    return [pk for pk in application.members.values_list("person_id", flat=True) if pk]
+
+
+def recusal_findings(actor: Actor, person_ids: Sequence[int]) -> list[str]:
+    """Why `actor` must not handle a household with these members (回避), one line each; empty when they
+    may (always for an account not linked to a registry person)."""
+    ids = [pk for pk in person_ids if pk]
+    if not ids or actor is None or not actor.is_authenticated:
+        return []
+    officers = linked_officers([actor.pk])
+    if not officers:
+        return []
+    names, by_index = _member_keys(ids)
+    return list(dict.fromkeys(_officer_lines(ids, names, by_index, officers)))
+
+
+def application_recusal(actor: Actor, application: Application) -> list[str]:
+    """`recusal_findings` for an application's current members."""
+    return recusal_findings(actor, _member_ids(application))
+
+
+def enrollment_recusal(actor: Actor, enrollment: Enrollment) -> list[str]:
+    """`recusal_findings` for an enrolled household: the members surveyed on its application, or, for an
+    imported enrolment, the head and the household's current registry members."""
+    if enrollment.application_id is not None:
+        ids = list(
+            ApplicationMember.objects.filter(
+                application_id=enrollment.application_id, person__isnull=False
+            ).values_list("person_id", flat=True)
+        )
+    else:
+        ids = [enrollment.head_id]
+        if enrollment.household_id is not None:
+            current = HouseholdMembership.objects.filter(household_id=enrollment.household_id, end_date=None)
+            ids += list(current.values_list("person_id", flat=True))
+    return recusal_findings(actor, [pk for pk in ids if pk])
+
+
+def check_recusal(lines: Sequence[str]) -> None:
+    """Refuse the act when the acting officer must stay away from the household."""
+    if lines:
+        raise ValidationError(
+            _("需回避：%(reasons)s。请由其他工作人员办理。") % {"reasons": "；".join(lines)}, code="recusal"
+        )
 
 
 def _refresh_flags(actor: Actor, application: Application) -> Assessment:
     """Recompute the kin flag and the eligibility of an application from its members (saved)."""
-    person_ids = [pk for pk in application.members.values_list("person_id", flat=True) if pk]
-    lines = kin_findings(application.area, person_ids, officer_person(actor))
+    # The officers of the application: whoever acts now, and whoever registered it (the one who received
+    # the household; the flag stays after others take over). Related officers are refused every other
+    # act, so this is how an officer's relative is filed separately.
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    officers = linked_officers([actor_id, application.created_by_id])
+    lines = kin_findings(application.area, _member_ids(application), officers)
     application.kin_flag = bool(lines)
     application.kin_note = "；".join(lines)[:300]
     assessment = assess(application, today())
@@ -536,6 +671,7 @@ def do_update_member(actor: Actor, member: ApplicationMember, data: MemberInput)
         .get(pk=member.application_id)
     )
     require(actor, Cap.MANAGE_WELFARE, application.area, _("您没有办理该救助申请的权限。"))
+    check_recusal(application_recusal(actor, application))
     _editable(application)
     _check_member(data)
     before = audit.snapshot(member)
@@ -572,6 +708,9 @@ def do_add_member(
         Application.objects.select_for_update().select_related("program", "area").get(pk=application.pk)
     )
     require(actor, Cap.MANAGE_WELFARE, application.area, _("您没有办理该救助申请的权限。"))
+    # The newcomer counts too: an officer may not add themselves or their own relative.
+    newcomer = [person.pk] if person is not None else []
+    check_recusal(recusal_findings(actor, [*_member_ids(application), *newcomer]))
     _editable(application)
     _check_member(data)
     name = (person.name if person is not None else (data.name or "")).strip()
@@ -606,6 +745,7 @@ def do_remove_member(actor: Actor, member: ApplicationMember, reason: str) -> No
         .get(pk=member.application_id)
     )
     require(actor, Cap.MANAGE_WELFARE, application.area, _("您没有办理该救助申请的权限。"))
+    check_recusal(application_recusal(actor, application))
     _editable(application)
     if member.circumstance == Circumstance.APPLICANT or member.person_id == application.applicant_id:
         raise ValidationError(_("申请人本人不能从申请中移除。"))
@@ -703,6 +843,7 @@ def do_application_transition(actor: Actor, application: Application, name: str,
     require(actor, Cap.MANAGE_WELFARE, application.area, _("您没有办理该救助申请的权限。"))
     if name == "notice":
         raise ValidationError(_("公示须通过“公示”功能发布。"))
+    check_recusal(application_recusal(actor, application))
     return _transition(actor, application, name, data)
 
 
@@ -913,6 +1054,7 @@ def _enrollment_change(
 
 def _staff(actor: Actor, enrollment: Enrollment) -> None:
     require(actor, Cap.MANAGE_WELFARE, enrollment.area, _("您没有办理该救助对象的权限。"))
+    check_recusal(enrollment_recusal(actor, enrollment))
 
 
 def _reason(reason: str) -> str:

@@ -1,4 +1,4 @@
-"""Role assignments (user, area, role) and API tokens."""
+"""Role assignments (user, area, role), API tokens and the link from a staff account to its registry person."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yangguang.core.models.areas import Area
+from yangguang.core.models.people import Person
 from yangguang.core.permissions import Role
 
 
@@ -50,3 +51,36 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class StaffIdentity(models.Model):
+    """Who a staff account is in the registry: the link from a login account to its registry person.
+
+    Set by a user administrator (MANAGE_USERS) who finds the person by their exact ID number inside their
+    jurisdiction. The welfare part reads it to apply the recusal rule (回避): an officer may not handle the
+    application of their own household or of their declared close relatives. An account without a link
+    is not checked for its own relatives (only the community's close-relatives register applies).
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_identity"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="staff_identities", verbose_name=_("登记人口")
+    )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("关联人"),
+    )
+    linked_at = models.DateTimeField(_("关联时间"))
+
+    class Meta:
+        verbose_name = _("工作人员身份关联")
+        verbose_name_plural = _("工作人员身份关联")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}→{self.person_id}"
