@@ -336,12 +336,17 @@ def test_election_pages_end_to_end(world: World, term: CommitteeTerm) -> None:
     assert election.status == "voting"
     candidate = election.candidates.get()
     electors = list(election.electors.order_by("pk"))
-    for elector in electors:
-        assert (
-            alice.post(step("ballot"), {"elector": elector.pk, "choices": [candidate.pk]}).status_code == 302
-        )
-    response = alice.post(step("ballot"), {"elector": electors[0].pk, "choices": [candidate.pk]})
+    html = page(alice, url("committee_election", election.pk))
+    assert "登记投票人" in html and step("ballot") not in html  # no ballot before the voters
+    response = alice.post(step("voters"), {"electors": [e.pk for e in electors]})
+    assert response.status_code == 302
+    response = alice.post(step("voters"), {"electors": [electors[0].pk]})
     assert response.status_code == 200  # already voted: no longer offered
+    for _elector in electors:
+        assert alice.post(step("ballot"), {"choices": [candidate.pk]}).status_code == 302
+    response = alice.post(step("ballot"), {"choices": [candidate.pk]})
+    assert response.status_code == 200 and "选票不能多于投票人数" in response.content.decode()
+    assert election.ballots.count() == 3
     alice.post(step("count"))
     election.refresh_from_db()
     assert election.status == "counted" and election.result["elected"] == [candidate.pk]

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from tests.conftest import World, make_user
 from tests.core.test_inspections import in_days, issued, item, pdf, planned, png, replied_by_owner, started
-from yangguang.core.actions import bulletins
+from tests.core.test_projects import in_progress, pay
+from yangguang.core.actions import bulletins, projects
 from yangguang.core.actions import inspections as insp
 from yangguang.core.actions.ledger import evidence_for
 from yangguang.core.models import (
@@ -366,6 +367,20 @@ def test_issue_a_notice_from_the_inspection_page(world: World) -> None:
     staff_page = body(logged_in(world.alice).get(url("insp_rect_detail", rectification.pk)))
     assert rectification.number in staff_page and url("case_detail", rectification.case.pk) in staff_page
     assert "提交验收" not in staff_page
+
+
+def test_the_notice_of_a_project_finding_links_the_project(world: World) -> None:
+    project = in_progress(world)
+    pay(world, project, "XM-001", "1,000", "2")
+    finding = projects.check_open_finding(world.bob, project, "unsigned")
+    notice = insp.check_issue_rectification(
+        world.bob, finding, requirement="补齐监委会审核签字", deadline=in_days(14), owner=world.alice
+    )
+    project_link = f'href="{url("projects_detail", project.pk)}"'
+    notice_page = body(logged_in(world.alice).get(url("insp_rect_detail", notice.pk)))
+    assert "来源项目" in notice_page and project_link in notice_page and project.title in notice_page
+    plain = issued(world)  # a finding of an ordinary inspection names no project
+    assert "来源项目" not in body(logged_in(world.alice).get(url("insp_rect_detail", plain.pk)))
 
 
 def test_staff_cannot_issue_through_the_page(world: World) -> None:

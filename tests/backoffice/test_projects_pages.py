@@ -240,6 +240,11 @@ def test_committee_opens_a_finding_from_the_gap(world: World) -> None:
     assert finding.severity == "serious"
     body = page(client, url("detail", project))
     assert "惠民项目专项检查" in body
+    assert finding.project == project
+    # The inspection page names the project the finding came from, with a link to it.
+    project_link = f'href="{reverse("backoffice:projects_detail", args=[project.pk])}"'
+    inspection_page = page(client, reverse("backoffice:insp_detail", args=[finding.inspection_id]))
+    assert "来源项目" in inspection_page and project_link in inspection_page
     # Staff cannot open findings.
     assert logged_in(world.alice).post(url("finding", project), {"key": "decision"}).status_code == 403
 

@@ -13,6 +13,8 @@ from tests.core.test_committee import TODAY, cadre, fake_id, new_term, resident
 from yangguang.core.actions import committee, ledger
 from yangguang.core.models import (
     Activity,
+    AuditEntry,
+    Ballot,
     Candidate,
     CommitteeMember,
     CommitteeTerm,
@@ -40,8 +42,11 @@ def setup_election(
     return election, list(election.electors.order_by("pk")), list(election.candidates.order_by("pk"))
 
 
-def vote(world: World, election: Election, elector: Elector, *choices: Candidate) -> None:
-    committee.check_cast_ballot(world.alice, election, elector, list(choices))
+def vote(world: World, election: Election, voters: list[Elector], *ballots: list[Candidate]) -> None:
+    """A secret vote: the representatives who voted are recorded first, then the ballots from the box."""
+    committee.check_record_voters(world.alice, election, voters)
+    for choices in ballots:
+        committee.check_cast_ballot(world.alice, election, choices)
 
 
 def test_ineligible_candidate_is_rejected_with_the_reason(world: World) -> None:
@@ -76,10 +81,7 @@ def test_election_rules_on_creation_and_opening(world: World) -> None:
 
 def test_ballots_quorum_met_and_majority_decides(world: World) -> None:
     election, electors, (a, b, c) = setup_election(world)
-    vote(world, election, electors[0], a, b)
-    vote(world, election, electors[1], a, b)
-    vote(world, election, electors[2], a, c)
-    vote(world, election, electors[3], a)
+    vote(world, election, electors[:4], [a, b], [a, b], [a, c], [a])
     committee.do_count_election(world.alice, election)
     election.refresh_from_db()
     result = election.result
@@ -95,8 +97,7 @@ def test_ballots_quorum_met_and_majority_decides(world: World) -> None:
 
 def test_inquorate_election_is_void_with_the_reason(world: World) -> None:
     election, electors, (a, b, _c) = setup_election(world)
-    for elector in electors[:3]:
-        vote(world, election, elector, a, b)
+    vote(world, election, electors[:3], [a, b], [a, b], [a, b])
     committee.do_count_election(world.alice, election)
     election.refresh_from_db()
     assert election.status == Election.Status.VOID
@@ -107,10 +108,7 @@ def test_inquorate_election_is_void_with_the_reason(world: World) -> None:
 
 def test_tie_at_the_last_seat_is_reported_not_broken(world: World) -> None:
     election, electors, (a, b, c) = setup_election(world, electors=8)
-    for i, elector in enumerate(electors[:6]):
-        vote(world, election, elector, a, b if i < 3 else c)
-    for elector in electors[6:]:
-        vote(world, election, elector, b, c)
+    vote(world, election, electors, *[[a, b]] * 3, *[[a, c]] * 3, [b, c], [b, c])
     committee.do_count_election(world.alice, election)
     result = Election.objects.get(pk=election.pk).result
     assert result["need"] == 5
@@ -121,10 +119,7 @@ def test_tie_at_the_last_seat_is_reported_not_broken(world: World) -> None:
 
 def test_tally_tie_for_a_single_seat_leaves_it_open(world: World) -> None:
     election, electors, (a, b, c) = setup_election(world, electors=4, seats=1)
-    vote(world, election, electors[0], a)
-    vote(world, election, electors[1], a)
-    vote(world, election, electors[2], a)
-    vote(world, election, electors[3], b)
+    vote(world, election, electors, [a], [a], [a], [b])
     committee.do_count_election(world.alice, election)
     assert Election.objects.get(pk=election.pk).result["elected"] == [a.pk]
 
@@ -148,12 +143,16 @@ def test_tally_tie_for_a_single_seat_leaves_it_open(world: World) -> None:
 def test_ballot_rules(world: World) -> None:
     election, electors, (a, b, c) = setup_election(world)
     with pytest.raises(ValidationError) as exc:
-        vote(world, election, electors[0], a, b, c)
-    assert "最多可选2人" in str(exc.value)
-    vote(world, election, electors[0], a)
+        committee.check_cast_ballot(world.alice, election, [a])
+    assert "请先登记领取并投出选票的选举人" in str(exc.value)
+    committee.check_record_voters(world.alice, election, electors[:2])
     with pytest.raises(ValidationError) as exc:
-        vote(world, election, electors[0], b)
-    assert "每人只能投一次" in str(exc.value)
+        committee.check_record_voters(world.alice, election, [electors[1], electors[2]])
+    assert "代*1已登记投票，每人只能投一次" in str(exc.value)
+    assert not Elector.objects.get(pk=electors[2].pk).attended  # refused as a whole
+    with pytest.raises(ValidationError) as exc:
+        committee.check_cast_ballot(world.alice, election, [a, b, c])
+    assert "最多可选2人" in str(exc.value)
     other_term = new_term(world, area=world.village)
     other = committee.check_create_election(None, other_term, held_on=TODAY, seats=1)
     stranger = committee.check_add_candidate(
@@ -163,12 +162,62 @@ def test_ballot_rules(world: World) -> None:
         group="party",
     )
     with pytest.raises(ValidationError) as exc:
-        vote(world, election, electors[1], stranger)
+        committee.check_cast_ballot(world.alice, election, [stranger])
     assert "只能选择本次选举的候选人" in str(exc.value)
     with pytest.raises(ValidationError):
         committee.check_record_tally(world.alice, election, attended=set(), tallies={})
-    vote(world, election, electors[1])  # a blank ballot still counts as attendance
-    assert Elector.objects.get(pk=electors[1].pk).attended
+    committee.check_cast_ballot(world.alice, election, [a])
+    committee.check_cast_ballot(world.alice, election, [])  # a blank ballot
+    with pytest.raises(ValidationError) as exc:
+        committee.check_cast_ballot(world.alice, election, [b])
+    assert "选票不能多于投票人数" in str(exc.value)
+    assert election.ballots.count() == 2
+
+
+def test_no_voter_can_be_added_once_ballots_are_entered(world: World) -> None:
+    election, electors, (a, _b, _c) = setup_election(world)
+    committee.check_record_voters(world.alice, election, electors[:1])
+    committee.check_record_voters(world.alice, election, electors[1:3])  # in several batches: fine
+    committee.check_cast_ballot(world.alice, election, [a])
+    with pytest.raises(ValidationError) as exc:
+        committee.check_record_voters(world.alice, election, [electors[3]])
+    assert "须在录入第一张选票前登记全部投票人" in str(exc.value)
+    assert election.electors.filter(attended=True).count() == 3
+
+
+def test_a_ballot_cannot_be_traced_to_its_voter(world: World) -> None:
+    election, electors, (a, b, _c) = setup_election(world)
+    vote(world, election, electors[:3], [a], [b], [])
+    # The ballot has no column that points to an elector or a person, and keeps no time of its own.
+    columns = {field.name for field in Ballot._meta.get_fields()}
+    assert columns == {"id", "election", "choices"}
+    assert {field.related_model for field in Ballot._meta.get_fields() if field.is_relation} == {
+        Election,
+        Candidate,
+    }
+    # The audit trail names the voters on the election, never on a ballot, and never the choices.
+    entries = AuditEntry.objects.filter(target_type="ballot")
+    assert entries.count() == 3
+    for entry in entries:
+        assert "代" not in entry.target_repr and entry.changes == {}
+    voters = AuditEntry.objects.get(target_type="election", changes__has_key="voters")
+    assert voters.changes == {"voters": [None, 3]}
+    assert [e.attended for e in Elector.objects.filter(election=election).order_by("pk")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+
+
+def test_staff_of_another_community_cannot_record_voters_or_ballots(world: World) -> None:
+    election, electors, (a, _b, _c) = setup_election(world)
+    with pytest.raises(PermissionDenied):
+        committee.check_record_voters(world.carol, election, electors[:1])
+    with pytest.raises(PermissionDenied):
+        committee.check_cast_ballot(world.bob, election, [a])
+    assert not election.ballots.exists()
 
 
 def test_tally_method_checks_the_counts(world: World) -> None:
@@ -180,7 +229,9 @@ def test_tally_method_checks_the_counts(world: World) -> None:
     with pytest.raises(ValidationError):
         committee.do_count_election(world.alice, election)  # nothing recorded yet
     with pytest.raises(ValidationError):
-        vote(world, election, electors[0], a)
+        committee.check_record_voters(world.alice, election, [electors[0]])
+    with pytest.raises(ValidationError):
+        committee.check_cast_ballot(world.alice, election, [a])
     committee.check_record_tally(world.alice, election, attended=present, tallies={a.pk: 4, b.pk: 3, c.pk: 1})
     committee.do_count_election(world.alice, election)
     election.refresh_from_db()
@@ -190,8 +241,7 @@ def test_tally_method_checks_the_counts(world: World) -> None:
 
 def test_publication_seats_the_elected_and_drafts_a_masked_disclosure(world: World) -> None:
     election, electors, (a, b, c) = setup_election(world)
-    for elector in electors[:4]:
-        vote(world, election, elector, a, b)
+    vote(world, election, electors[:4], *[[a, b]] * 4)
     committee.do_count_election(world.alice, election)
     disclosure = committee.check_publish_result(world.alice, election)
     election.refresh_from_db()

@@ -174,6 +174,7 @@ def test_clothes_rack_story_from_budget_to_rectification(world: World) -> None:
     assert finding.inspection.kind == Inspection.Kind.TARGETED
     assert finding.inspection.status == Inspection.Status.IN_PROGRESS
     assert finding.checkpoint is not None and finding.checkpoint.result == "problem"
+    assert finding.project == project
     assert list(projects.project_findings(project)) == [finding]
     assert Activity.objects.filter(source_type="finding", source_id=str(finding.pk)).exists()
 
@@ -202,6 +203,40 @@ def test_finding_can_join_an_inspection_being_held(world: World) -> None:
     finding = projects.check_open_finding(world.bob, project, "unsigned", inspection=held)
     assert finding.inspection == held
     assert Inspection.objects.count() == 1
+
+
+def test_a_project_finds_its_findings_by_the_link_not_by_their_text(world: World) -> None:
+    project = in_progress(world)
+    pay(world, project, "XM-001", "1,000", "2")
+    finding = projects.check_open_finding(world.bob, project, "unsigned")
+    assert finding.project == project
+    # The text is what it always was: nothing new is written into it.
+    assert finding.description.startswith(f"惠民项目“{project.title}”{projects.finding_marker(project)}：")
+    created = AuditEntry.objects.get(target_type="finding", target_id=str(finding.pk), action="create")
+    assert created.changes["project"] == [None, project.pk]
+    # A finding that only quotes the marker in its text is not the project's finding.
+    inspection = finding.inspection
+    quoted = inspections.check_add_finding(
+        world.bob, inspection, description=f"另见{projects.finding_marker(project)}的票据问题"
+    )
+    assert quoted.project is None
+    assert list(projects.project_findings(project)) == [finding]
+    # The link survives a renamed project.
+    Project.objects.filter(pk=project.pk).update(title="更名后的项目")
+    assert list(projects.project_findings(project)) == [finding]
+
+
+def test_a_finding_cannot_name_a_project_of_another_community(world: World) -> None:
+    project = in_progress(world)
+    other = inspections.check_plan_inspection(
+        world.bob, world.sunshine, kind="routine", title="季度检查", planned_on=days_ago(1), points=["财务"]
+    )
+    inspections.do_start_inspection(world.bob, other)
+    Project.objects.filter(pk=project.pk).update(area=world.peace)
+    project.refresh_from_db()
+    with pytest.raises(ValidationError, match="不属于本次检查的社区"):
+        inspections.check_add_finding(world.bob, other, description="票据不全的问题", project=project)
+    assert not Finding.objects.exists()
 
 
 def test_only_the_committee_opens_findings_and_only_on_problems(world: World) -> None:

@@ -1,5 +1,5 @@
 """Back-office forms for the supervision committee: terms, members, cadre posts, the close-relatives register,
-elections (electors, candidates, ballots, paper counts) and removal motions.
+elections (electors, candidates, voters and their secret ballots, paper counts) and removal motions.
 
 Forms validate input only. People are named by their full ID number and looked up in the community's
 registry (blind index), so a number from elsewhere fails like an unknown one. Every change is made by the
@@ -34,10 +34,8 @@ from yangguang.lib.masking import mask_name
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-    _ModelChoiceField = forms.ModelChoiceField[Any]
     _ModelMultipleChoiceField = forms.ModelMultipleChoiceField[Any]
 else:
-    _ModelChoiceField = forms.ModelChoiceField
     _ModelMultipleChoiceField = forms.ModelMultipleChoiceField
 
 FIELDS_TEMPLATE = "backoffice/registry/_form_fields.html"
@@ -242,8 +240,8 @@ class CandidateForm(AreaForm):
         return self.cleaned_data
 
 
-class ElectorChoiceField(_ModelChoiceField):
-    default_error_messages = {"invalid_choice": _("所选选举人不存在，或选票已经录入。")}
+class ElectorsChoiceField(_ModelMultipleChoiceField):
+    default_error_messages = {"invalid_choice": _("所选选举人不存在，或已登记投票。")}
 
     def label_from_instance(self, obj: Elector) -> str:
         return mask_name(obj.person.name)
@@ -256,8 +254,26 @@ class CandidateChoiceField(_ModelMultipleChoiceField):
         return obj.person.name
 
 
+class VotersForm(CommitteeForm):
+    """The representatives who received and cast a ballot; recorded apart from the ballots."""
+
+    electors = ElectorsChoiceField(
+        queryset=Elector.objects.none(),
+        label=_("领取并投出选票的选举人"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请选择领取并投出选票的选举人。")},
+    )
+
+    def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["electors"]
+        assert isinstance(field, ElectorsChoiceField)  # noqa: S101 - narrows the type
+        field.queryset = election.electors.filter(attended=False).select_related("person").order_by("pk")
+
+
 class BallotForm(CommitteeForm):
-    elector = ElectorChoiceField(queryset=Elector.objects.none(), label=_("选举人"))
+    """One ballot from the box, without its voter's name."""
+
     choices = CandidateChoiceField(
         queryset=Candidate.objects.none(),
         label=_("选票上划选的候选人"),
@@ -268,11 +284,8 @@ class BallotForm(CommitteeForm):
 
     def __init__(self, *args: Any, election: Election, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        elector_field = self.fields["elector"]
         choice_field = self.fields["choices"]
-        assert isinstance(elector_field, ElectorChoiceField)  # noqa: S101 - narrows the type
         assert isinstance(choice_field, CandidateChoiceField)  # noqa: S101 - narrows the type
-        elector_field.queryset = election.electors.filter(ballot__isnull=True).select_related("person")
         choice_field.queryset = election.candidates.select_related("person").order_by("pk")
 
 
@@ -319,3 +332,38 @@ class DecideRemovalForm(CommitteeForm):
         widget=forms.RadioSelect,
     )
     decided_on = date_field(_("表决日期"), initial_today=True)
+
+
+NUMBER_ERRORS = {
+    "required": _("请填写人数。"),
+    "invalid": _("请填写整数。"),
+    "min_value": _("人数不能为负数。"),
+    "max_value": _("人数不能超过99。"),
+}
+
+
+class RuleForm(CommitteeForm):
+    """The numbers of a composition rule and their basis; `committee_rules.clean_rule` checks them together
+    (bounds, minimum not above maximum, the basis written out)."""
+
+    min_size = forms.IntegerField(
+        label=_("最少人数"), min_value=0, max_value=99, error_messages=NUMBER_ERRORS
+    )
+    max_size = forms.IntegerField(
+        label=_("最多人数"), min_value=0, max_value=99, error_messages=NUMBER_ERRORS
+    )
+    require_thirds = forms.BooleanField(
+        label=_("要求“三个三分之一”"),
+        required=False,
+        help_text=_("党员、人大代表/政协委员、普通群众各约占三分之一。"),
+    )
+    min_accounting = forms.IntegerField(
+        label=_("具备财会知识的最少人数"), min_value=0, max_value=99, error_messages=NUMBER_ERRORS
+    )
+    source = forms.CharField(
+        label=_("依据"),
+        max_length=200,
+        help_text=_("写明规定的名称和条款，例如：××省实施《村民委员会组织法》办法第×条。"),
+        error_messages={"required": _("请填写依据。"), "max_length": _("依据最多200个字。")},
+    )
+    effective_from = date_field(_("生效日期"), initial_today=True)

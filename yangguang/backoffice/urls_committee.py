@@ -1,13 +1,21 @@
 """Back-office URLs of the supervision part: committee (terms, members, cadre posts, the close-relatives
-register, elections and removal motions). Every name starts with `committee_`."""
+register, elections and removal motions) and the district's composition rules. Every name starts with
+`committee_`."""
 
 from django.urls import URLPattern, path
 
-from yangguang.backoffice.views import committee
+from yangguang.backoffice.views import committee, committee_rules
 
 urlpatterns: list[URLPattern] = [
     path("committee/", committee.committee_index, name="committee_index"),
     path("committee/area/<int:pk>/", committee.committee_area, name="committee_area"),
+    path("committee/rules/", committee_rules.rule_list, name="committee_rules"),
+    path(
+        "committee/rules/district/<int:pk>/<slug:kind>/new/",
+        committee_rules.rule_create,
+        name="committee_rule_create",
+    ),
+    path("committee/rules/<int:pk>/edit/", committee_rules.rule_edit, name="committee_rule_edit"),
     path("committee/area/<int:pk>/terms/new/", committee.committee_term_create, name="committee_term_create"),
     path("committee/area/<int:pk>/posts/", committee.committee_posts, name="committee_posts"),
     path("committee/area/<int:pk>/posts/new/", committee.committee_post_create, name="committee_post_create"),

@@ -1,7 +1,8 @@
 """The supervision committee in the back office: communities and their committees, terms with members and
 the composition checklist, member pages (seat, leave, position, account, removal motions), cadre posts, the
-close-relatives register (list, add, import) and elections (electors, candidates, ballots or a paper count,
-count, publication and the disclosure's signature).
+close-relatives register (list, add, import) and elections (electors, candidates, voters and their secret
+ballots or a paper count, count, publication and the disclosure's signature). The composition rules of a
+district are in `committee_rules`.
 
 Who may do what is decided by `yangguang.core.actions.committee`: pages load records with its `access_*`
 helpers (404 for anyone without VIEW_SUPERVISION over the community), and every change is an action that
@@ -33,7 +34,7 @@ from yangguang.backoffice import forms_committee as cf
 from yangguang.backoffice.forms import attach_errors
 from yangguang.backoffice.views.generic import Crumb, home_crumb
 from yangguang.core import tabular
-from yangguang.core.actions import committee, ledger
+from yangguang.core.actions import committee, committee_rules, ledger
 from yangguang.core.actions.access import access_object
 from yangguang.core.models import (
     Area,
@@ -111,6 +112,7 @@ def committee_index(request: HttpRequest) -> HttpResponse:
         "breadcrumbs": [home_crumb(), (_("监委会"), None)],
         "page_obj": page,
         "rows": [(area, current.get(area.pk)) for area in page.object_list],
+        "may_set_rules": committee_rules.may_set_rules(user),
     }
     return render(request, "backoffice/committee/index.html", context)
 
@@ -547,7 +549,7 @@ def committee_election_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 ELECTION_TEMPLATE = "backoffice/committee/election.html"
 # Steps with a form of their own: re-rendered with their errors when refused.
-ELECTION_FORMS = ("electors", "candidate", "ballot", "tally")
+ELECTION_FORMS = ("electors", "candidate", "voters", "ballot", "tally")
 ELECTION_BUTTONS = ("open", "count", "publish", "sign", "release")
 
 
@@ -561,15 +563,21 @@ def election_context(
     ES = Election.Status
 
     def form_for(name: str, factory: Any, allowed: bool) -> forms.Form | None:
-        if not (may and allowed):
-            return None
-        return bound if bound is not None and bound_name == name else factory()
+        # A refused form is shown with its reason even when the step is no longer offered (the last
+        # ballot already entered, voters after the first ballot).
+        if may and bound is not None and bound_name == name:
+            return bound
+        return factory() if may and allowed else None
 
     electors = list(election.electors.select_related("person").order_by("pk"))
     candidates = list(
         election.candidates.select_related("person").annotate(n=Count("ballots")).order_by("pk")
     )
     ballots = election.method == Election.Method.BALLOTS
+    voted = sum(1 for e in electors if e.attended)
+    # Secret ballots: every voter is recorded before the first ballot, and no more ballots than voters.
+    entered = election.ballots.count() if ballots and status != ES.PLANNED else 0
+    voting_by_ballot = status == ES.VOTING and ballots
     disclosure = committee.election_disclosure(election) if status == ES.PUBLISHED else None
     return {
         "election": election,
@@ -577,11 +585,17 @@ def election_context(
         "may_manage": may,
         "electors": [(e, shown_name(user, area, e.person.name)) for e in electors],
         "candidates": candidates,
-        "voted": sum(1 for e in electors if e.attended),
+        "voted": voted,
+        "ballots_entered": entered,
         "electors_form": form_for("electors", lambda: cf.ElectorsForm(area=area), status == ES.PLANNED),
         "candidate_form": form_for("candidate", lambda: cf.CandidateForm(area=area), status == ES.PLANNED),
+        "voters_form": form_for(
+            "voters",
+            lambda: cf.VotersForm(election=election),
+            voting_by_ballot and entered == 0 and voted < len(electors),
+        ),
         "ballot_form": form_for(
-            "ballot", lambda: cf.BallotForm(election=election), status == ES.VOTING and ballots
+            "ballot", lambda: cf.BallotForm(election=election), voting_by_ballot and entered < voted
         ),
         "tally_form": form_for(
             "tally", lambda: cf.TallyForm(election=election), status == ES.VOTING and not ballots
@@ -609,6 +623,8 @@ def _election_form(request: HttpRequest, election: Election, step: str) -> forms
         return cf.ElectorsForm(request.POST, area=area)
     if step == "candidate":
         return cf.CandidateForm(request.POST, area=area)
+    if step == "voters":
+        return cf.VotersForm(request.POST, election=election)
     if step == "ballot":
         return cf.BallotForm(request.POST, election=election)
     return cf.TallyForm(request.POST, election=election)
@@ -626,8 +642,11 @@ def _election_form_step(user: User, election: Election, step: str, form: forms.F
             user, election, data["person"], group=data["group"], has_accounting=data["has_accounting"]
         )
         return _("已登记候选人%(name)s，资格审查通过。") % {"name": candidate.person.name}
+    if step == "voters":
+        marked = committee.check_record_voters(user, election, list(data["electors"]))
+        return ngettext("已登记%(n)d名投票人。", "已登记%(n)d名投票人。", marked) % {"n": marked}
     if step == "ballot":
-        committee.check_cast_ballot(user, election, data["elector"], list(data["choices"]))
+        committee.check_cast_ballot(user, election, list(data["choices"]))
         return _("已录入一张选票。")
     assert isinstance(form, cf.TallyForm)  # noqa: S101 - narrows the type
     committee.check_record_tally(

@@ -160,7 +160,8 @@ def detail_context(
         return bound if bound is not None and bound_name == name else factory()
 
     checks = list(inspection.checks.select_related("item").order_by("position", "id"))
-    findings = list(inspection.findings.select_related("checkpoint", "created_by").order_by("id"))
+    # A finding's project is of the inspection's community, which the reader may read: the link is safe.
+    findings = list(inspection.findings.select_related("checkpoint", "created_by", "project").order_by("id"))
     notices = {
         r.finding_id: r
         for r in Rectification.objects.filter(finding__in=findings).select_related(

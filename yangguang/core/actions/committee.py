@@ -7,6 +7,10 @@ Each rule gives one line {"rule", "ok", "reason"}; the lines are stored on the m
 decision stays explainable after the register changes. Stored lines are written in the platform language,
 like audit entries, so they read the same whoever recorded them.
 
+Ballots entered one by one are secret: staff first record who received and cast a ballot (`Elector.
+attended`), then enter the ballots from the box without names (`Ballot` has no voter), so no record pairs a
+representative with their choices.
+
 Staff (MANAGE_COMMITTEE) make every change here; the committee and the oversight roles only read.
 `actor=None` is the system (demo data, management commands) and is not checked.
 """
@@ -360,20 +364,28 @@ def check_eligibility(term: CommitteeTerm, person: Person, *, exclude: int | Non
 # --- composition ---------------------------------------------------------------------------------------
 
 
+def best_rule(rules: Iterable[CommitteeRule]) -> CommitteeRule | None:
+    """Of rules that all apply to one place and are in force, the one that wins (no query beyond the
+    rules' areas, which should be loaded): the most specific area (platform default < district < street),
+    then the latest effective date, then the latest created."""
+    best: CommitteeRule | None = None
+    best_key: tuple[int, datetime.date, int] | None = None
+    for rule in rules:
+        key = (rule.area.depth if rule.area is not None else -1, rule.effective_from, rule.pk or 0)
+        if best_key is None or key > best_key:
+            best, best_key = rule, key
+    return best
+
+
 def rule_for(area: Area, on: datetime.date | None = None) -> CommitteeRule | None:
     """The most specific composition rule in force: for the area or its nearest ancestor, else the
-    platform default; among equals the latest effective date."""
+    platform default; among equals the latest effective date. Read on every check, so a rule edited on
+    the rules page (`committee_rules`) applies at once."""
     on = on or _today()
     rules = CommitteeRule.objects.filter(area_kind=area.kind, effective_from__lte=on).filter(
         Q(area__isnull=True) | Q(area_id__in=area.ancestor_ids())
     )
-    best: CommitteeRule | None = None
-    best_key: tuple[int, datetime.date] | None = None
-    for rule in rules.select_related("area"):
-        key = (rule.area.depth if rule.area is not None else -1, rule.effective_from)
-        if best_key is None or key > best_key:
-            best, best_key = rule, key
-    return best
+    return best_rule(rules.select_related("area"))
 
 
 def composition_checklist(
@@ -1286,50 +1298,96 @@ def _set_status(actor: Actor, election: Election, target: str, **extra: Any) -> 
     return election
 
 
-def check_cast_ballot(
-    actor: Actor, election: Election, elector: Elector, candidates: list[Candidate]
-) -> Ballot:
-    """One representative's ballot: once per elector, at most `seats` choices, only this election's
-    candidates (an empty ballot is a blank vote). Casting a ballot records attendance."""
+def _ballot_election(actor: Actor, election: Election) -> Election:
+    """The election locked for the rest of the transaction, checked to take ballots: recording voters and
+    entering ballots are serialised, so the rule "all voters before the first ballot" holds under
+    concurrent clicks."""
     require_manage(actor, election.term.area)
-    _require_status(election, ES.VOTING)
-    if election.method != Election.Method.BALLOTS:
+    locked = Election.objects.select_for_update().get(pk=election.pk)
+    _require_status(locked, ES.VOTING)
+    if locked.method != Election.Method.BALLOTS:
         raise ValidationError(_("本次选举按计票结果录入，不能逐张录入选票。"))
-    if elector.election_id != election.pk:
-        raise ValidationError({"elector": _("该选举人不属于本次选举。")})
-    if Ballot.objects.filter(elector=elector).exists():
-        raise ValidationError(
-            {
-                "elector": _("%(name)s的选票已经录入，每人只能投一次。")
-                % {"name": mask_name(elector.person.name)}
-            }
-        )
-    ids = {c.pk for c in candidates}
-    if len(ids) != len(candidates):
-        raise ValidationError({"choices": _("同一候选人只能选一次。")})
-    if any(c.election_id != election.pk for c in candidates):
-        raise ValidationError({"choices": _("只能选择本次选举的候选人。")})
-    if len(ids) > election.seats:
-        raise ValidationError(
-            {
-                "choices": _("最多可选%(n)d人，本票选了%(k)d人，为无效票。")
-                % {"n": election.seats, "k": len(ids)}
-            }
-        )
-    return do_cast_ballot(actor, election, elector, candidates)
+    return locked
 
 
 @transaction.atomic
-def do_cast_ballot(actor: Actor, election: Election, elector: Elector, candidates: list[Candidate]) -> Ballot:
-    ballot = Ballot.objects.create(election=election, elector=elector)
+def check_record_voters(actor: Actor, election: Election, electors: Sequence[Elector]) -> int:
+    """Representatives who received and cast a ballot (领票投票): each is marked once, which keeps anyone
+    from voting twice. Their ballots are entered afterwards, from the ballot box and without names
+    (`check_cast_ballot`).
+
+    The vote is secret: nothing records which ballot is whose. So that not even the order of entries can
+    pair a voter with a ballot, every voter is recorded before the first ballot is entered; once ballots
+    are being entered no voter can be added."""
+    locked = _ballot_election(actor, election)
+    if not electors:
+        raise ValidationError({"electors": _("请选择领取并投出选票的选举人。")})
+    if any(e.election_id != locked.pk for e in electors):
+        raise ValidationError({"electors": _("该选举人不属于本次选举。")})
+    if locked.ballots.exists():
+        raise ValidationError(
+            _("已开始录入选票，不能再登记投票人：为保证无记名投票，须在录入第一张选票前登记全部投票人。")
+        )
+    pks = {e.pk for e in electors}
+    already = list(locked.electors.filter(pk__in=pks, attended=True).select_related("person"))
+    if already:
+        raise ValidationError(
+            {
+                "electors": _("%(names)s已登记投票，每人只能投一次。")
+                % {"names": "、".join(mask_name(e.person.name) for e in already)}
+            }
+        )
+    return do_record_voters(actor, locked, pks)
+
+
+def do_record_voters(actor: Actor, election: Election, elector_pks: set[int]) -> int:
+    marked = election.electors.filter(pk__in=elector_pks, attended=False).update(attended=True)
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        target=election,
+        area=election.term.area,
+        changes={"voters": [None, marked]},
+    )
+    return marked
+
+
+@transaction.atomic
+def check_cast_ballot(actor: Actor, election: Election, candidates: list[Candidate]) -> Ballot:
+    """One anonymous ballot from the ballot box: at most `seats` choices, only this election's candidates
+    (an empty ballot is a blank vote). There can be no more ballots than recorded voters."""
+    locked = _ballot_election(actor, election)
+    ids = {c.pk for c in candidates}
+    if len(ids) != len(candidates):
+        raise ValidationError({"choices": _("同一候选人只能选一次。")})
+    if any(c.election_id != locked.pk for c in candidates):
+        raise ValidationError({"choices": _("只能选择本次选举的候选人。")})
+    if len(ids) > locked.seats:
+        raise ValidationError(
+            {
+                "choices": _("最多可选%(n)d人，本票选了%(k)d人，为无效票。")
+                % {"n": locked.seats, "k": len(ids)}
+            }
+        )
+    voters = locked.electors.filter(attended=True).count()
+    if voters == 0:
+        raise ValidationError(_("请先登记领取并投出选票的选举人，再录入选票。"))
+    if locked.ballots.count() >= voters:
+        raise ValidationError(
+            _("已录入%(n)d张选票，与投票人数相同，不能再录入：选票不能多于投票人数。") % {"n": voters}
+        )
+    return do_cast_ballot(actor, locked, candidates)
+
+
+def do_cast_ballot(actor: Actor, election: Election, candidates: list[Candidate]) -> Ballot:
+    ballot = Ballot.objects.create(election=election)
     ballot.choices.set(candidates)
-    Elector.objects.filter(pk=elector.pk).update(attended=True)
+    # The entry names the election only, never a voter or the choices.
     audit.record(
         actor,
         AuditAction.CREATE,
         target=ballot,
-        target_repr=_("%(e)s 选票（%(name)s）")
-        % {"e": str(election), "name": mask_name(elector.person.name)},
+        target_repr=_("%(e)s 选票") % {"e": str(election)},
         area=election.term.area,
     )
     return ballot

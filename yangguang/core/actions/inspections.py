@@ -62,7 +62,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User as AuthUser
     from django.core.files.uploadedfile import UploadedFile
 
-    from yangguang.core.models import Evidence
+    from yangguang.core.models import Evidence, Project
 
     User = AbstractBaseUser | AnonymousUser
     Actor = AbstractBaseUser | AnonymousUser | None
@@ -159,7 +159,12 @@ def access_rectification(user: User, pk: int | str) -> Rectification:
         raise Http404
     try:
         rectification = Rectification.objects.select_related(
-            "finding__inspection__area", "finding__checkpoint", "case__handler", "case__unit", "issued_by"
+            "finding__inspection__area",
+            "finding__checkpoint",
+            "finding__project",
+            "case__handler",
+            "case__unit",
+            "issued_by",
         ).get(pk=pk)
     except (Rectification.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
@@ -329,9 +334,11 @@ def check_add_finding(
     severity: str = Finding.Severity.MINOR,
     checkpoint: InspectionCheck | None = None,
     uploads: Sequence[UploadedFile] = (),
+    project: Project | None = None,
 ) -> Finding:
     """Record a problem found, with its evidence files (checked before anything is saved). A finding on a
-    checkpoint marks that checkpoint "存在问题"."""
+    checkpoint marks that checkpoint "存在问题". `project`: the welfare project the finding was raised
+    from (`projects.check_open_finding`), of the inspection's community."""
     require_committee(actor, inspection.area)
     if inspection.status != Inspection.Status.IN_PROGRESS:
         raise ValidationError(_("只有进行中的检查可以记录发现的问题。"))
@@ -342,12 +349,15 @@ def check_add_finding(
         raise ValidationError({"severity": _("请选择严重程度。")})
     if checkpoint is not None and checkpoint.inspection_id != inspection.pk:
         raise ValidationError({"checkpoint": _("所选检查要点不属于本次检查。")})
+    if project is not None and project.area_id != inspection.area_id:
+        raise ValidationError(_("该惠民项目不属于本次检查的社区。"))
     checked = ledger.check_evidence(list(uploads))
     finding = Finding.objects.create(
         inspection=inspection,
         checkpoint=checkpoint,
         description=description,
         severity=severity,
+        project=project,
         created_by=actor,  # type: ignore[misc]
     )
     if checkpoint is not None and checkpoint.result != InspectionCheck.Result.PROBLEM:
@@ -359,7 +369,11 @@ def check_add_finding(
         AuditAction.CREATE,
         target=finding,
         area=inspection.area,
-        changes={"severity": [None, severity], "evidence": [None, len(checked)]},
+        changes={
+            "severity": [None, severity],
+            "evidence": [None, len(checked)],
+            **({"project": [None, project.pk]} if project is not None else {}),
+        },
     )
     return finding
 

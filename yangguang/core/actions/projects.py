@@ -868,16 +868,14 @@ def feedback_summary(project: Project) -> FeedbackSummary:
 
 
 def finding_marker(project: Project) -> str:
-    """How a finding names its project (Finding has no source column): "（项目编号 P12）". Not translated:
-    `project_findings` looks findings up by it, whatever the language they were recorded in."""
+    """How a finding's text names its project for a reader: "（项目编号 P12）". Not translated. The link
+    itself is `Finding.project`; migration 0012 set it on older findings by parsing this marker."""
     return f"（项目编号 P{project.pk}）"
 
 
 def project_findings(project: Project) -> models.QuerySet[Finding]:
     return (
-        Finding.objects.filter(
-            inspection__area_id=project.area_id, description__contains=finding_marker(project)
-        )
+        Finding.objects.filter(project=project)
         .select_related("inspection", "rectification")
         .order_by("created_at", "pk")
     )
@@ -917,7 +915,7 @@ def check_open_finding(
         "marker": finding_marker(project),
         "text": line.text,
     }
-    if Finding.objects.filter(inspection__area_id=project.area_id, description=description).exists():
+    if Finding.objects.filter(project=project, description=description).exists():
         raise ValidationError(_("该问题已经立为检查发现，请在检查记录中跟进。"))
     checkpoint = None
     if inspection is None:
@@ -937,7 +935,7 @@ def check_open_finding(
     elif inspection.status != Inspection.Status.IN_PROGRESS:
         raise ValidationError({"inspection": _("只能把问题记入正在进行的检查。")})
     finding = inspections.check_add_finding(
-        actor, inspection, description=description, severity=severity, checkpoint=checkpoint
+        actor, inspection, description=description, severity=severity, checkpoint=checkpoint, project=project
     )
     audit.record(
         actor,

@@ -225,8 +225,8 @@ class Kinship(SealedFieldsMixin):
 class Election(models.Model):
     """An election of a committee term by the residents' representative assembly (居民代表会议).
 
-    Votes are recorded either per representative (`Ballot`) or as tallies from a paper count
-    (`Candidate.tally`). The assembly is quorate when at least `quorum_percent` of the electorate attend;
+    Votes are recorded either as secret ballots entered one by one (`Ballot`, which do not name their
+    voter) or as tallies from a paper count (`Candidate.tally`). The assembly is quorate when at least `quorum_percent` of the electorate attend;
     a candidate is elected with more than `majority_percent` of the votes of those attending.
     """
 
@@ -262,7 +262,9 @@ class Election(models.Model):
 
 
 class Elector(models.Model):
-    """A member of the electorate: one residents' representative, and whether they attended."""
+    """A member of the electorate: one residents' representative, and whether they attended. When the
+    votes are entered ballot by ballot, `attended` means the representative received and cast a ballot
+    (so they cannot vote twice); which ballot is theirs is not recorded (`Ballot`)."""
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="electors")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
@@ -297,19 +299,24 @@ class Candidate(models.Model):
 
 
 class Ballot(models.Model):
-    """One representative's ballot: the candidates they voted for (possibly none: a blank ballot)."""
+    """One anonymous ballot taken from the ballot box: the candidates marked on it (possibly none: a blank
+    ballot).
+
+    The vote is secret: a ballot does not name, and no column can lead back to, the representative who
+    cast it. That a representative voted is recorded on the `Elector` (`attended`), apart from the ballot
+    and before any ballot is entered (`actions.committee.check_record_voters`), so neither the ballots'
+    order nor a time stamp follows the order in which representatives voted. A ballot therefore keeps no
+    time of its own."""
 
     election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="ballots")
-    elector = models.OneToOneField(Elector, on_delete=models.CASCADE, related_name="ballot")
     choices = models.ManyToManyField(Candidate, blank=True, related_name="ballots")
-    cast_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("选票")
         verbose_name_plural = _("选票")
 
     def __str__(self) -> str:
-        return f"{self.election_id}:{self.elector_id}"
+        return f"{self.election_id}:{self.pk}"
 
 
 class RemovalMotion(models.Model):

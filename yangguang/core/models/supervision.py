@@ -272,7 +272,7 @@ class InspectionCheck(models.Model):
 
 class Finding(models.Model):
     """A problem an inspection found, with its evidence; a finding that needs fixing opens a
-    rectification notice."""
+    rectification notice. A finding raised from a welfare project's check names the project (`project`)."""
 
     class Severity(models.TextChoices):
         MINOR = "minor", _("一般")
@@ -286,6 +286,16 @@ class Finding(models.Model):
     description = models.TextField(_("问题描述"))
     severity = models.CharField(
         _("严重程度"), max_length=16, choices=Severity.choices, default=Severity.MINOR
+    )
+    # The welfare project a finding was raised from (`projects.check_open_finding`); empty for findings of
+    # an ordinary inspection. A string reference: models.projects imports this module.
+    project = models.ForeignKey(
+        "core.Project",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="findings",
+        verbose_name=_("惠民项目"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
