@@ -15,7 +15,7 @@ from django.urls import reverse
 from tests.backoffice.test_case_page import logged_in
 from tests.conftest import World
 from tests.core.test_committee import TODAY, cadre, fake_id, new_term, resident
-from yangguang.core.actions import committee
+from yangguang.core.actions import cadres, committee, elections
 from yangguang.core.models import (
     CommitteeMember,
     CommitteeTerm,
@@ -56,9 +56,9 @@ def test_index_lists_communities_in_reach(world: World, term: CommitteeTerm) -> 
 
 def test_outsiders_get_404_everywhere(world: World, term: CommitteeTerm) -> None:
     member = committee.check_propose_member(world.alice, term, world.person, group="party")
-    election = committee.check_create_election(world.alice, term, held_on=TODAY, seats=1)
+    election = elections.check_create_election(world.alice, term, held_on=TODAY, seats=1)
     wang = cadre(world, "王大明", 2)
-    line = committee.check_add_kinship(
+    line = cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         wang,
@@ -97,7 +97,7 @@ def test_outsiders_get_404_everywhere(world: World, term: CommitteeTerm) -> None
 def test_committee_member_reads_but_cannot_edit(world: World, term: CommitteeTerm) -> None:
     member = committee.check_propose_member(world.alice, term, world.person, group="party")
     wang = cadre(world, "王大明", 2)
-    line = committee.check_add_kinship(
+    line = cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         wang,
@@ -159,7 +159,7 @@ def test_propose_rejects_a_cadres_spouse_with_the_reason_and_accepts_a_resident(
 ) -> None:
     wang = cadre(world, "王大明", 2)
     resident(world, "李秀英", 3)
-    committee.check_add_kinship(
+    cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         wang,
@@ -371,10 +371,10 @@ def test_election_pages_end_to_end(world: World, term: CommitteeTerm) -> None:
 
 
 def test_tally_form(world: World, term: CommitteeTerm) -> None:
-    election = committee.check_create_election(world.alice, term, held_on=TODAY, seats=1, method="tally")
-    committee.do_add_electors(world.alice, election, [resident(world, f"代表{i}", 600 + i) for i in range(3)])
-    candidate = committee.check_add_candidate(world.alice, election, world.person, group="party")
-    committee.do_open_voting(world.alice, election)
+    election = elections.check_create_election(world.alice, term, held_on=TODAY, seats=1, method="tally")
+    elections.do_add_electors(world.alice, election, [resident(world, f"代表{i}", 600 + i) for i in range(3)])
+    candidate = elections.check_add_candidate(world.alice, election, world.person, group="party")
+    elections.do_open_voting(world.alice, election)
     alice = logged_in(world.alice)
     step = url("committee_election_step", election.pk, "tally")
     electors = list(election.electors.values_list("pk", flat=True))
@@ -422,7 +422,7 @@ def test_kinship_and_posts_query_counts_are_pinned(world: World, django_assert_n
     for n in (1, 4):
         for i in range(n):
             person = cadre(world, f"干部{n}{i}", 700 + 10 * n + i)
-            committee.check_add_kinship(
+            cadres.check_add_kinship(
                 world.alice,
                 world.sunshine,
                 person,

@@ -21,8 +21,9 @@ from tests.core.test_welfare_applications import (
     graduate_application,
     household_fixture,  # noqa: F401 - registers the fixture
 )
-from yangguang.core.actions import accounts, committee, welfare
-from yangguang.core.models import ApplicationStatus, Enrollment, Person
+from yangguang.core.actions import accounts, cadres, welfare
+from yangguang.core.models import ApplicationStatus, Enrollment, Person, RoleAssignment
+from yangguang.core.permissions import Role
 
 FULL = ("周建国", "李秀英", "周明")
 MASKED = ("周*国", "李*英", "周*")
@@ -38,7 +39,7 @@ def names_in(client: Client, url: str) -> tuple[bool, bool]:
 def alice_person(world: World, household: dict[str, Any]) -> Person:
     """alice's registry person, who declared 李秀英 as her sister."""
     person = make_person(world.grid, None, "王爱丽", fake_id("19880402", "262"))
-    committee.check_add_kinship(
+    cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         person,
@@ -97,6 +98,46 @@ def test_the_refusal_letter_follows_the_same_rule(world: World, household: dict[
     url = reverse("backoffice:welfare_refusal_letter", args=[application.pk])
     assert "周*国：" in logged_in(world.bob).get(url).content.decode()
     assert "周建国：" in logged_in(world.alice).get(url).content.decode()
+
+
+# --- searching the application list ----------------------------------------------------------------------
+
+
+def search(user: User, text: str) -> str:
+    url = reverse("backoffice:welfare_applications")
+    return logged_in(user).get(url, {"q": text}).content.decode()
+
+
+def test_a_reader_of_masked_names_cannot_confirm_a_guessed_name(
+    world: World, household: dict[str, Any]
+) -> None:
+    application = graduate_application(world, dibao(world), household)
+    for user in (world.bob, world.dave):
+        for guess in ("周建国", "周建"):
+            assert application.number not in search(user, guess)
+        html = search(user, application.number)
+        assert application.number in html and "周*国" in html
+        assert "申请编号（您看到的姓名经过遮挡，不能按姓名搜索）" in html
+
+
+def test_a_reader_of_full_names_searches_by_name_or_number(world: World, household: dict[str, Any]) -> None:
+    application = graduate_application(world, dibao(world), household)
+    for user in (world.alice, world.erin):
+        for text in ("周建国", application.number):
+            html = search(user, text)
+            assert application.number in html
+        assert "申请编号或申请人姓名</div>" in html
+    assert application.number not in search(world.alice, "李秀英")  # the applicant's name, not a member's
+
+
+def test_names_match_only_where_the_reader_sees_them_in_full(world: World, household: dict[str, Any]) -> None:
+    # carol is staff of 和平社区 (full names there) and, here, also sits on 阳光社区's committee (masked).
+    RoleAssignment.objects.create(user=world.carol, role=Role.COMMITTEE_MEMBER, area=world.sunshine)
+    application = graduate_application(world, dibao(world), household)
+    html = search(world.carol, "周建国")
+    assert application.number not in html
+    assert "姓名只在您可查看全名的区域内搜索" in html
+    assert application.number in search(world.carol, application.number)
 
 
 # --- recusal on the pages --------------------------------------------------------------------------------

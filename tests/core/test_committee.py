@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tests.conftest import World, make_person
-from yangguang.core.actions import committee
+from yangguang.core.actions import cadres, committee
 from yangguang.core.models import (
     AuditEntry,
     CadreBody,
@@ -49,7 +49,7 @@ def new_term(world: World, area: object = None, number: int = 1) -> CommitteeTer
 
 def cadre(world: World, name: str, n: int, *, secretary: bool = False, title: str = "委员") -> Person:
     person = resident(world, name, n)
-    committee.check_create_cadre_post(
+    cadres.check_create_cadre_post(
         world.alice,
         world.sunshine,
         person,
@@ -153,7 +153,7 @@ def test_cadres_spouse_is_rejected_with_a_clear_reason(world: World) -> None:
     term = new_term(world)
     wang = cadre(world, "王大明", 2)
     spouse = resident(world, "李秀英", 3)
-    committee.check_add_kinship(
+    cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         wang,
@@ -171,7 +171,7 @@ def test_cadres_spouse_is_rejected_with_a_clear_reason(world: World) -> None:
 def test_relative_registered_after_the_declaration_is_matched_by_id_number(world: World) -> None:
     term = new_term(world)
     wang = cadre(world, "王大明", 2)
-    line = committee.check_add_kinship(
+    line = cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         wang,
@@ -190,7 +190,7 @@ def test_relative_registered_after_the_declaration_is_matched_by_id_number(world
 def test_relative_of_a_former_cadre_and_the_former_cadre_are_eligible(world: World) -> None:
     term = new_term(world)
     wang = cadre(world, "王大明", 2)
-    committee.check_add_kinship(
+    cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         wang,
@@ -199,7 +199,7 @@ def test_relative_of_a_former_cadre_and_the_former_cadre_are_eligible(world: Wor
         relation="spouse",
     )
     spouse = resident(world, "李秀英", 3)
-    committee.do_end_cadre_post(world.alice, wang.cadre_posts.get(), TODAY - datetime.timedelta(days=1))
+    cadres.do_end_cadre_post(world.alice, wang.cadre_posts.get(), TODAY - datetime.timedelta(days=1))
     assert propose(world, term, spouse).status == "proposed"
     assert propose(world, term, wang).status == "proposed"
 
@@ -225,7 +225,7 @@ def test_seating_checks_again_and_leaving_needs_a_reason(world: World) -> None:
     term = new_term(world)
     person = resident(world, "孙安", 6)
     member = propose(world, term, person)
-    committee.check_create_cadre_post(
+    cadres.check_create_cadre_post(
         world.alice,
         world.sunshine,
         person,
@@ -302,7 +302,7 @@ def test_community_checklist_size_thirds_accounting_and_secretary_chair(world: W
     )
     assert "每类不少于1人" in str(lines["thirds"]["reason"])
     # A post taken up after the proposal: the chair is now the party secretary, flagged as a warning.
-    committee.check_create_cadre_post(
+    cadres.check_create_cadre_post(
         world.alice,
         world.sunshine,
         chair.person,
@@ -364,7 +364,7 @@ def test_the_most_specific_rule_in_force_applies(world: World) -> None:
 def test_cadre_post_rules(world: World) -> None:
     person = resident(world, "郑书记", 50)
     with pytest.raises(ValidationError) as exc:
-        committee.check_create_cadre_post(
+        cadres.check_create_cadre_post(
             world.alice,
             world.sunshine,
             person,
@@ -376,11 +376,11 @@ def test_cadre_post_rules(world: World) -> None:
         )
     assert set(exc.value.message_dict) == {"is_party_secretary", "ends_on"}
     with pytest.raises(ValidationError) as exc:
-        committee.check_create_cadre_post(
+        cadres.check_create_cadre_post(
             world.alice, world.sunshine, world.other_person, body="residents", title="主任", starts_on=TODAY
         )
     assert "person" in exc.value.message_dict
-    post = committee.check_create_cadre_post(
+    post = cadres.check_create_cadre_post(
         world.alice,
         world.sunshine,
         person,
@@ -390,16 +390,16 @@ def test_cadre_post_rules(world: World) -> None:
         starts_on=TODAY,
     )
     with pytest.raises(ValidationError):
-        committee.do_end_cadre_post(world.alice, post, TODAY - datetime.timedelta(days=1))
-    committee.do_end_cadre_post(world.alice, post, TODAY)
+        cadres.do_end_cadre_post(world.alice, post, TODAY - datetime.timedelta(days=1))
+    cadres.do_end_cadre_post(world.alice, post, TODAY)
     with pytest.raises(ValidationError):
-        committee.do_end_cadre_post(world.alice, post, TODAY)
+        cadres.do_end_cadre_post(world.alice, post, TODAY)
 
 
 def test_kinship_line_validates_the_id_number_and_is_sealed(world: World) -> None:
     wang = cadre(world, "王大明", 2)
     with pytest.raises(ValidationError) as exc:
-        committee.check_add_kinship(
+        cadres.check_add_kinship(
             world.alice,
             world.sunshine,
             wang,
@@ -408,7 +408,7 @@ def test_kinship_line_validates_the_id_number_and_is_sealed(world: World) -> Non
             relation="spouse",
         )
     assert exc.value.message_dict["relative_id_number"] == ["身份证号码校验位错误"]
-    line = committee.check_add_kinship(
+    line = cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         wang,
@@ -420,7 +420,7 @@ def test_kinship_line_validates_the_id_number_and_is_sealed(world: World) -> Non
     assert line.relative_id_number_masked == "430***********123X"
     assert "43010219500101123X" not in line.relative_id_number_enc
     with pytest.raises(ValidationError):
-        committee.check_add_kinship(
+        cadres.check_add_kinship(
             world.alice,
             world.sunshine,
             wang,
@@ -430,7 +430,7 @@ def test_kinship_line_validates_the_id_number_and_is_sealed(world: World) -> Non
         )
     created = AuditEntry.objects.get(action="create", target_type="kinship")
     assert "张三丰" not in str(created.changes) and "43010219500101123X" not in str(created.changes)
-    committee.do_delete_kinship(world.alice, line, "登记错误")
+    cadres.do_delete_kinship(world.alice, line, "登记错误")
     assert not Kinship.objects.exists()
     entry = AuditEntry.objects.filter(action="delete", target_type="kinship").get()
     assert "张三丰" not in entry.target_repr and "王大明" not in entry.target_repr
@@ -446,7 +446,7 @@ def test_kinship_import_keeps_good_rows_and_reports_bad_ones(world: World) -> No
         f"{fake_id(2)},王大明,王四,{fake_id(61)},表哥,",
         f"{fake_id(2)},王大明,李秀英,{fake_id(3)},配偶,重复",
     ]
-    report = committee.check_import_kinship(world.alice, world.sunshine, "\n".join(rows).encode(), "kin.csv")
+    report = cadres.check_import_kinship(world.alice, world.sunshine, "\n".join(rows).encode(), "kin.csv")
     assert report.created == 1
     assert [(e.line, e.reason) for e in report.rejected] == [
         (3, "亲属身份证号：身份证号码校验位错误"),
@@ -461,9 +461,9 @@ def test_kinship_import_keeps_good_rows_and_reports_bad_ones(world: World) -> No
 
 def test_kinship_import_refuses_an_unreadable_file(world: World) -> None:
     with pytest.raises(ValidationError) as exc:
-        committee.check_import_kinship(world.alice, world.sunshine, b"name,age\nx,1\n", "x.csv")
+        cadres.check_import_kinship(world.alice, world.sunshine, b"name,age\nx,1\n", "x.csv")
     assert "缺少必填列" in exc.value.messages[0]
     with pytest.raises(ValidationError):
-        committee.check_import_kinship(world.alice, world.sunshine, b"", "x.csv")
+        cadres.check_import_kinship(world.alice, world.sunshine, b"", "x.csv")
     with pytest.raises(PermissionDenied):
-        committee.check_import_kinship(world.carol, world.sunshine, b"x", "x.csv")
+        cadres.check_import_kinship(world.carol, world.sunshine, b"x", "x.csv")

@@ -14,7 +14,7 @@ from django.http import Http404
 
 from tests.conftest import World, make_user
 from tests.core.test_committee import TODAY, lines_of, new_term, propose, resident
-from yangguang.core.actions import committee, committee_rules, registry
+from yangguang.core.actions import committee, committee_rules, elections, registry
 from yangguang.core.models import AuditEntry, CommitteeRule, CommitteeTerm
 from yangguang.core.permissions import Role
 
@@ -69,10 +69,10 @@ def test_an_edited_rule_applies_to_the_election_form_at_once(world: World) -> No
     term = new_term(world)
     rule = committee_rules.check_create_rule(world.erin, world.district, "community", numbers())
     with pytest.raises(ValidationError) as exc:
-        committee.check_create_election(world.alice, term, held_on=TODAY, seats=7)
+        elections.check_create_election(world.alice, term, held_on=TODAY, seats=7)
     assert "应选人数不能超过5人" in str(exc.value)
     committee_rules.check_update_rule(world.erin, rule, numbers(max_size=9, source="本省2024年新规定第五条"))
-    election = committee.check_create_election(world.alice, term, held_on=TODAY, seats=7)
+    election = elections.check_create_election(world.alice, term, held_on=TODAY, seats=7)
     assert election.seats == 7
 
 

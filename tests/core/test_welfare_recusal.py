@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.conftest import World, make_person, make_user
+from tests.core.test_notices import objection
 from tests.core.test_welfare_applications import (
     chinese_fixture,  # noqa: F401 - registers the fixture
     dibao,
@@ -29,9 +30,18 @@ from tests.core.test_welfare_applications import (
     household_fixture,  # noqa: F401 - registers the fixture
     noticed,
 )
-from yangguang.core.actions import accounts, committee, welfare
+from yangguang.core.actions import accounts, cadres, notices, welfare
 from yangguang.core.actions.welfare import ApplicationInput, MemberInput
-from yangguang.core.models import Application, ApplicationStatus, Circumstance, Enrollment, Person, Relation
+from yangguang.core.models import (
+    Application,
+    ApplicationStatus,
+    Circumstance,
+    Enrollment,
+    Objection,
+    Person,
+    PublicNotice,
+    Relation,
+)
 from yangguang.core.permissions import Role
 
 ALICE_ID = fake_id("19880402", "262")
@@ -48,7 +58,7 @@ def linked(world: World, user: User, person: Person) -> User:
 def alice_person(world: World, household: dict[str, Any]) -> Person:
     """王爱丽 in the registry, who declared 李秀英 (the mother) as her sister in 阳光社区's register."""
     person = make_person(world.grid, None, "王爱丽", ALICE_ID)
-    committee.check_add_kinship(
+    cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         person,
@@ -198,7 +208,7 @@ def test_an_officer_declared_as_a_relative_by_a_member_who_is_a_cadre_is_refused
     """The register line is the father's: a cadre who declared helen's person as his wife's sister."""
     helen_person = welfare.officer_person(helen)
     assert helen_person is not None
-    committee.check_add_kinship(
+    cadres.check_add_kinship(
         world.alice,
         world.sunshine,
         household["father"],
@@ -318,3 +328,51 @@ def test_an_imported_enrolment_checks_the_registry_household(
     assert welfare.enrollment_recusal(ivan, enrollment) == ["经办人伊万本人是申请家庭成员"]
     with pytest.raises(ValidationError, match="需回避"):
         welfare.do_suspend_enrollment(ivan, enrollment, reason="外出务工待核实")
+
+
+# --- the notices part: publishing and an upheld objection ------------------------------------------------
+
+
+def reviewed_by_helen(world: World, household: dict[str, Any], helen: User) -> Application:
+    application = graduate_application(world, dibao(world), household)
+    helen_surveys(application, household, helen)
+    day = timezone.localdate()
+    return welfare.do_application_transition(
+        helen, application, "review", review_on=day, review_expected=9, review_present=9, review_approve=9
+    )
+
+
+def test_a_related_officer_may_not_publish_a_notice_holding_the_household(
+    world: World, household: dict[str, Any], alice_person: Person, helen: User
+) -> None:
+    application = reviewed_by_helen(world, household, helen)
+    notice = notices.check_create_notice(world.alice, world.sunshine, application.program, [application])
+    linked(world, world.alice, alice_person)
+    with pytest.raises(ValidationError, match="需回避：李\\*英是经办人王爱丽的兄弟姐妹"):
+        notices.do_publish_notice(world.alice, notice)
+    notice.refresh_from_db()
+    application.refresh_from_db()
+    assert notice.status == PublicNotice.Status.DRAFT
+    assert application.status == ApplicationStatus.REVIEWED
+    notices.do_publish_notice(helen, notice)
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.NOTICED
+
+
+def test_a_related_officer_may_not_refuse_the_application_by_upholding_an_objection(
+    world: World, household: dict[str, Any], alice_person: Person, helen: User
+) -> None:
+    application = reviewed_by_helen(world, household, helen)
+    notice = notices.check_create_notice(helen, world.sunshine, application.program, [application])
+    notices.do_publish_notice(helen, notice, today=timezone.localdate() - datetime.timedelta(days=2))
+    found = objection(notice, entry=notice.entries.get())
+    linked(world, world.alice, alice_person)
+    with pytest.raises(ValidationError, match="需回避"):
+        notices.do_resolve_objection(world.alice, found, True, "经入户核查，该户有小汽车一辆")
+    found.refresh_from_db()
+    application.refresh_from_db()
+    assert found.resolution == Objection.Resolution.PENDING
+    assert application.status == ApplicationStatus.NOTICED
+    notices.do_resolve_objection(helen, found, True, "经入户核查，该户有小汽车一辆")
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.REFUSED

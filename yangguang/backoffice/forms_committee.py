@@ -3,7 +3,7 @@ elections (electors, candidates, voters and their secret ballots, paper counts) 
 
 Forms validate input only. People are named by their full ID number and looked up in the community's
 registry (blind index), so a number from elsewhere fails like an unknown one. Every change is made by the
-views through `yangguang.core.actions.committee`.
+views through `yangguang.core.actions.committee`, `cadres` and `elections`.
 """
 
 from __future__ import annotations

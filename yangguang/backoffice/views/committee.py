@@ -4,10 +4,11 @@ close-relatives register (list, add, import) and elections (electors, candidates
 ballots or a paper count, count, publication and the disclosure's signature). The composition rules of a
 district are in `committee_rules`.
 
-Who may do what is decided by `yangguang.core.actions.committee`: pages load records with its `access_*`
-helpers (404 for anyone without VIEW_SUPERVISION over the community), and every change is an action that
-refuses (403) anyone but the community's staff (MANAGE_COMMITTEE). The committee itself reads everything
-here and edits nothing; it signs the election notice, through the ledger action that checks SUPERVISE.
+Who may do what is decided by `yangguang.core.actions.committee` (with `cadres` and `elections`): pages load
+records with their `access_*` helpers (404 for anyone without VIEW_SUPERVISION over the community), and every
+change is an action that refuses (403) anyone but the community's staff (MANAGE_COMMITTEE). The
+committee itself reads everything here and edits nothing; it signs the election notice, through the ledger
+action that checks SUPERVISE.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from yangguang.backoffice import forms_committee as cf
 from yangguang.backoffice.forms import attach_errors
 from yangguang.backoffice.views.generic import Crumb, home_crumb
 from yangguang.core import tabular
-from yangguang.core.actions import committee, committee_rules, ledger
+from yangguang.core.actions import cadres, committee, committee_rules, elections, ledger
 from yangguang.core.actions.access import access_object
 from yangguang.core.models import (
     Area,
@@ -240,7 +241,7 @@ def member_context(
         "member": member,
         "breadcrumbs": [*term_crumbs(member.term), (member.person.name, None)],
         "may_manage": may,
-        "motions": [(m, committee.threshold_explanation(m)) for m in motions],
+        "motions": [(m, elections.threshold_explanation(m)) for m in motions],
         "forms": [
             (name, label, form)
             for name, label, form in (
@@ -298,7 +299,7 @@ def _member_step(user: User, member: CommitteeMember, step: str, data: dict[str,
             user, member, removed=data["removed"], on=data["on"], reason=data["reason"]
         )
     else:
-        committee.check_file_removal_motion(user, member, **data)
+        elections.check_file_removal_motion(user, member, **data)
 
 
 @login_required
@@ -330,14 +331,14 @@ def committee_member_step(request: HttpRequest, pk: int, step: str) -> HttpRespo
 @login_required
 @require_POST
 def committee_removal_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    motion = committee.access_motion(request.user, pk)
+    motion = elections.access_motion(request.user, pk)
     committee.require_manage(request.user, motion.member.term.area)
     form = cf.DecideRemovalForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择表决结果并填写表决日期。"))
     else:
         try:
-            committee.do_decide_removal(request.user, motion, **form.cleaned_data)
+            elections.do_decide_removal(request.user, motion, **form.cleaned_data)
         except ValidationError as exc:
             _refused(request, exc)
         else:
@@ -382,7 +383,7 @@ def committee_post_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["person"] is not None:
         data = form.cleaned_data
         try:
-            committee.check_create_cadre_post(
+            cadres.check_create_cadre_post(
                 request.user,
                 area,
                 data["person"],
@@ -411,7 +412,7 @@ def committee_post_end(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("请填写有效的离职日期。"))
     else:
         try:
-            committee.do_end_cadre_post(request.user, post, form.cleaned_data["ends_on"])
+            cadres.do_end_cadre_post(request.user, post, form.cleaned_data["ends_on"])
         except ValidationError as exc:
             _refused(request, exc)
         else:
@@ -452,7 +453,7 @@ def committee_kinship_add(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["cadre"] is not None:
         data = form.cleaned_data
         try:
-            committee.check_add_kinship(
+            cadres.check_add_kinship(
                 request.user,
                 area,
                 data["cadre"],
@@ -475,7 +476,7 @@ def committee_kinship_add(request: HttpRequest, pk: int) -> HttpResponse:
 def committee_kinship_delete(request: HttpRequest, pk: int) -> HttpResponse:
     line = access_object(request.user, Kinship, pk, Cap.VIEW_SUPERVISION)
     area_pk = line.area_id
-    committee.do_delete_kinship(request.user, line, request.POST.get("reason", "")[:500])
+    cadres.do_delete_kinship(request.user, line, request.POST.get("reason", "")[:500])
     messages.success(request, _("已删除该条备案。"))
     return redirect("backoffice:committee_kinship", pk=area_pk)
 
@@ -493,7 +494,7 @@ def committee_kinship_import(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if upload.size is not None and upload.size > limit:
                 raise ValidationError(_("文件过大，上限为 %(n)d MB。") % {"n": settings.IMPORT_MAX_UPLOAD_MB})
-            report = committee.check_import_kinship(
+            report = cadres.check_import_kinship(
                 request.user, area, upload.read(limit + 1), upload.name or ""
             )
         except ValidationError as exc:
@@ -521,7 +522,7 @@ def committee_kinship_import(request: HttpRequest, pk: int) -> HttpResponse:
 def committee_kinship_template(request: HttpRequest) -> HttpResponse:
     if not has_capability(request.user, Cap.MANAGE_COMMITTEE):
         raise Http404
-    response = HttpResponse(committee.kinship_template(), content_type=tabular.XLSX_CONTENT_TYPE)
+    response = HttpResponse(cadres.kinship_template(), content_type=tabular.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, "近亲属备案导入模板.xlsx") or ""
     return response
 
@@ -537,7 +538,7 @@ def committee_election_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = cf.ElectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            election = committee.check_create_election(request.user, term, **form.cleaned_data)
+            election = elections.check_create_election(request.user, term, **form.cleaned_data)
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
@@ -578,7 +579,7 @@ def election_context(
     # Secret ballots: every voter is recorded before the first ballot, and no more ballots than voters.
     entered = election.ballots.count() if ballots and status != ES.PLANNED else 0
     voting_by_ballot = status == ES.VOTING and ballots
-    disclosure = committee.election_disclosure(election) if status == ES.PUBLISHED else None
+    disclosure = elections.election_disclosure(election) if status == ES.PUBLISHED else None
     return {
         "election": election,
         "breadcrumbs": [*term_crumbs(election.term), (str(election), None)],
@@ -613,7 +614,7 @@ def election_context(
 
 @login_required
 def committee_election(request: HttpRequest, pk: int) -> HttpResponse:
-    election = committee.access_election(request.user, pk)
+    election = elections.access_election(request.user, pk)
     return render(request, ELECTION_TEMPLATE, election_context(request, election))
 
 
@@ -633,23 +634,23 @@ def _election_form(request: HttpRequest, election: Election, step: str) -> forms
 def _election_form_step(user: User, election: Election, step: str, form: forms.Form) -> str:
     data = form.cleaned_data
     if step == "electors":
-        added = committee.do_add_electors(user, election, data["people"])
+        added = elections.do_add_electors(user, election, data["people"])
         return ngettext("已登记%(n)d名选举人。", "已登记%(n)d名选举人。", added) % {"n": added}
     if step == "candidate":
         if data["person"] is None:
             raise ValidationError({"id_number": _("请填写候选人的身份证号。")})
-        candidate = committee.check_add_candidate(
+        candidate = elections.check_add_candidate(
             user, election, data["person"], group=data["group"], has_accounting=data["has_accounting"]
         )
         return _("已登记候选人%(name)s，资格审查通过。") % {"name": candidate.person.name}
     if step == "voters":
-        marked = committee.check_record_voters(user, election, list(data["electors"]))
+        marked = elections.check_record_voters(user, election, list(data["electors"]))
         return ngettext("已登记%(n)d名投票人。", "已登记%(n)d名投票人。", marked) % {"n": marked}
     if step == "ballot":
-        committee.check_cast_ballot(user, election, list(data["choices"]))
+        elections.check_cast_ballot(user, election, list(data["choices"]))
         return _("已录入一张选票。")
     assert isinstance(form, cf.TallyForm)  # noqa: S101 - narrows the type
-    committee.check_record_tally(
+    elections.check_record_tally(
         user, election, attended={e.pk for e in data["attended"]}, tallies=form.tallies()
     )
     return _("已保存计票结果。")
@@ -657,17 +658,17 @@ def _election_form_step(user: User, election: Election, step: str, form: forms.F
 
 def _election_button(user: User, election: Election, step: str) -> str:
     if step == "open":
-        committee.do_open_voting(user, election)
+        elections.do_open_voting(user, election)
         return _("已开始投票。")
     if step == "count":
-        committee.do_count_election(user, election)
+        elections.do_count_election(user, election)
         if election.status == Election.Status.VOID:
             return _("计票完成：选举无效。")
         return _("计票完成。")
     if step == "publish":
-        committee.check_publish_result(user, election)
+        elections.check_publish_result(user, election)
         return _("已公布选举结果：当选人已就任，结果公告待监委会签字后公开。")
-    disclosure = committee.election_disclosure(election)
+    disclosure = elections.election_disclosure(election)
     if disclosure is None:
         raise ValidationError(_("尚未生成结果公告。"))
     if step == "sign":
@@ -684,7 +685,7 @@ def committee_election_step(request: HttpRequest, pk: int, step: str) -> HttpRes
     if step not in ELECTION_FORMS and step not in ELECTION_BUTTONS:
         raise Http404
     user = request.user
-    election = committee.access_election(user, pk)
+    election = elections.access_election(user, pk)
     if step != "sign":
         committee.require_manage(user, election.term.area)
     if step in ELECTION_BUTTONS:

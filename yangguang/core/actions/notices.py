@@ -18,6 +18,10 @@ like any case, so the community's staff re-check the household; the resident fol
 case's private tracking link. Resolving an objection answers the case and, when upheld, refuses the
 application (through the welfare actions) or, for an enrolled household, opens a re-check.
 
+Recusal (回避) is the welfare rule, reused (`welfare.recusal_findings`, `welfare.check_recusal`): an officer
+related to a household on a notice may not publish it, nor uphold an objection that refuses the household's
+application; another officer does. Building a draft decides nothing and stays open to them.
+
 An objection to the whole notice (no entry) is answered the same way, and until it is answered no
 application of the notice can be confirmed (`welfare.pending_objections` counts it for each of them); the
 outcome says so while it is pending, and carries the answer once given. Upheld, it changes no application
@@ -245,6 +249,13 @@ def do_publish_notice(
 ) -> PublicNotice:
     """Publish a draft: the period starts today; each reviewed application becomes noticed."""
     _require_manage(actor, notice.area)
+    welfare = _welfare()
+    members = NoticeEntry.objects.filter(notice=notice, application__members__person__isnull=False)
+    welfare.check_recusal(
+        welfare.recusal_findings(
+            actor, list(members.values_list("application__members__person_id", flat=True))
+        )
+    )
     today = today or timezone.localdate()
     ends_on = notice_end(notice.program, today)
     if not _claim(
@@ -255,7 +266,6 @@ def do_publish_notice(
         ends_on=ends_on,
     ):
         raise ValidationError(_("只有草稿状态的公示可以发布。"), code="bad_state")
-    welfare = _welfare()
     for entry in notice.entries.select_related("application"):
         application = entry.application
         if application.status == ApplicationStatus.REVIEWED:
@@ -483,6 +493,8 @@ def do_resolve_objection(
     note = note.strip()
     if len(note) < 4:
         raise ValidationError({"note": _("请写明核查情况和处理结果（至少4个字）。")})
+    if upheld and objection.entry is not None:
+        _check_refusal_recusal(actor, objection.entry.application_id)
     resolution = Objection.Resolution.UPHELD if upheld else Objection.Resolution.DISMISSED
     now = timezone.now()
     claimed = Objection.objects.filter(pk=objection.pk, resolution=Objection.Resolution.PENDING).update(
@@ -517,6 +529,16 @@ REFUSABLE = frozenset(
         ApplicationStatus.NOTICED,
     }
 )
+
+
+def _check_refusal_recusal(actor: Actor, application_id: int) -> None:
+    """Refuse, before anything is written, an officer who must stay away from the household (回避) when
+    upholding the objection would refuse its application (the refusal is a step of the application path)."""
+    application = Application.objects.get(pk=application_id)
+    if application.status not in REFUSABLE or Enrollment.objects.filter(application=application).exists():
+        return
+    welfare = _welfare()
+    welfare.check_recusal(welfare.application_recusal(actor, application))
 
 
 def _act_on_upheld(actor: Actor, objection: Objection, note: str) -> None:

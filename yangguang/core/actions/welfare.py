@@ -20,25 +20,68 @@ Recusal (回避): an officer whose linked person is a member of the household, h
 close relative, or was declared by a member who is a cadre, is refused every step of the path, every member
 edit and every act on the enrolment (`check_recusal`); another officer must act. Registering the
 application stays open to them (it decides nothing, and the registering officer's conflict flags it).
+
+The module is split: the shared helpers are in `welfare_common`, close relatives and recusal in
+`welfare_recusal`, the acts on an enrolment in `enrolment`, the program settings in `welfare_programs`.
+Their public names are re-exported here, so `welfare.today`, `welfare.officer_person` or
+`welfare.do_exit_enrollment` keep working.
 """
 
 from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yangguang.core.actions import audit
-from yangguang.core.actions.eligibility import Assessment, assess, check_labels, money
+from yangguang.core.actions.eligibility import Assessment, assess, money
+from yangguang.core.actions.enrolment import (  # noqa: F401 - re-exported: welfare.do_exit_enrollment, ...
+    ReviewResult,
+    apply_committee_finding,
+    check_unique_live_enrollment,
+    do_adjust_enrollment,
+    do_exit_enrollment,
+    do_resume_enrollment,
+    do_review_enrollment,
+    do_suspend_enrollment,
+    exit_deceased,
+)
+from yangguang.core.actions.welfare_common import (  # noqa: F401 - re-exported: welfare.today, ...
+    IRREGULAR_INCOME_REVIEW_MONTHS,
+    LIVE_ENROLLMENT,
+    MIN_REASON_LENGTH,
+    E,
+    add_months,
+    first_of_next_month,
+    history_line,
+    plain,
+    require,
+    today,
+)
+from yangguang.core.actions.welfare_programs import (  # noqa: F401 - re-exported: welfare.do_save_program, ...
+    do_add_counting_rule,
+    do_add_standard,
+    do_save_program,
+)
+from yangguang.core.actions.welfare_recusal import (  # noqa: F401 - re-exported: welfare.officer_person, ...
+    KINSHIP_LABEL,
+    Officer,
+    application_recusal,
+    check_recusal,
+    enrollment_recusal,
+    kin_findings,
+    linked_officers,
+    member_ids,
+    officer_person,
+    recusal_findings,
+)
 from yangguang.core.models import (
     APPLICATION_TRANSITIONS,
     Application,
@@ -47,25 +90,18 @@ from yangguang.core.models import (
     Area,
     AreaKind,
     AuditAction,
-    CadrePost,
     Circumstance,
-    CountingRule,
     Enrollment,
     Household,
     HouseholdMembership,
-    Kinship,
     NoticeEntry,
     Objection,
     Person,
     Program,
-    ProgramStandard,
     PublicNotice,
-    Recheck,
     Relation,
 )
-from yangguang.core.models.accounts import StaffIdentity
-from yangguang.core.permissions import Cap, has_capability
-from yangguang.core.sealing import blind_index
+from yangguang.core.permissions import Cap
 from yangguang.lib.masking import mask_name
 from yangguang.lib.ratios import reaches
 
@@ -78,64 +114,11 @@ S = ApplicationStatus
 OPEN_STATUSES = frozenset({S.RECEIVED, S.ACCEPTED, S.AUTHORISED, S.SURVEYED, S.REVIEWED, S.NOTICED})
 # Members may be edited until the democratic review; after it, the noticed figures must stay as noticed.
 MEMBER_EDIT_STATUSES = frozenset({S.RECEIVED, S.ACCEPTED, S.AUTHORISED, S.SURVEYED})
-IRREGULAR_INCOME_REVIEW_MONTHS = 6
 # Words that show the survey notes record a home visit (required for kin-flagged applications).
 VISIT_WORDS = ("入户", "走访", "家访", "上门")
-MIN_REASON_LENGTH = 4
-KINSHIP_LABEL = Kinship._meta.label_lower
-
-E = Enrollment.Status
-LIVE_ENROLLMENT = (E.ACTIVE, E.SUSPENDED)
 
 
-# --- small helpers -----------------------------------------------------------------------------------------
-
-
-def require(actor: Actor, capability: str, area: Area | None, message: str) -> None:
-    """PermissionDenied unless `actor` holds `capability` at `area`."""
-    if actor is None or area is None or not has_capability(actor, capability, area):
-        raise PermissionDenied(message)
-
-
-def today() -> datetime.date:
-    return timezone.localdate()
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """`day` moved by whole months, the day clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)  # pragma: no cover - day 28 always exists
-
-
-def first_of_next_month(day: datetime.date) -> datetime.date:
-    return add_months(day.replace(day=1), 1)
-
-
-def history_line(actor: Actor, action: str, **data: Any) -> dict[str, Any]:
-    line: dict[str, Any] = {
-        "at": timezone.now().isoformat(timespec="seconds"),
-        "actor": audit.actor_label(actor),
-        "action": action,
-    }
-    line.update({key: _plain(value) for key, value in data.items() if value not in (None, "")})
-    return line
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
+# --- small helpers (the shared ones are in `welfare_common`) --------------------------------------------
 
 
 def community_of(area: Area) -> Area | None:
@@ -165,276 +148,7 @@ def programs_visible(user: AbstractBaseUser | AnonymousUser, capability: str) ->
     return condition
 
 
-# --- programs, standards, counting rules -------------------------------------------------------------------
-
-
-@transaction.atomic
-def do_save_program(actor: Actor, program: Program, before: dict[str, Any] | None = None) -> Program:
-    """Create or update a program at a district (MANAGE_PROGRAMS there)."""
-    area = program.area if program.area_id else None
-    require(actor, Cap.MANAGE_PROGRAMS, area, _("您没有在该区域设置救助项目的权限。"))
-    assert area is not None  # noqa: S101 - `require` rejected a missing area
-    if area.kind != AreaKind.DISTRICT:
-        raise ValidationError({"area": _("救助项目须设在区（县）一级。")})
-    _check_percent(program.review_attendance_percent, "review_attendance_percent")
-    _check_percent(program.review_approval_percent, "review_approval_percent")
-    if program.review_months < 1:
-        raise ValidationError({"review_months": _("复核周期至少为1个月。")})
-    if program.notice_days < 1:
-        raise ValidationError({"notice_days": _("公示天数至少为1天。")})
-    duplicate = Program.objects.filter(area=area, code=program.code).exclude(pk=program.pk)
-    if duplicate.exists():
-        raise ValidationError({"code": _("本区已有代码为“%(code)s”的救助项目。") % {"code": program.code}})
-    creating = program.pk is None
-    program.save()
-    if creating:
-        audit.record(actor, AuditAction.CREATE, target=program, changes=audit.public(audit.snapshot(program)))
-    else:
-        audit.record(
-            actor,
-            AuditAction.UPDATE,
-            target=program,
-            changes=audit.diff(before or {}, audit.snapshot(program)),
-        )
-    return program
-
-
-def _check_percent(value: int, field: str) -> None:
-    if not 1 <= value <= 100:
-        raise ValidationError({field: _("比例须在1到100之间。")})
-
-
-@transaction.atomic
-def do_add_standard(actor: Actor, program: Program, standard: ProgramStandard) -> ProgramStandard:
-    """Add a standard to a program: for the program's whole area (no area) or one area inside it."""
-    require(actor, Cap.MANAGE_PROGRAMS, program.area, _("您没有设置该救助项目的权限。"))
-    standard.program = program
-    if standard.area_id is not None:
-        assert standard.area is not None  # noqa: S101
-        if not program.area.contains(standard.area):
-            raise ValidationError({"area": _("适用区域须在该救助项目所属区域之内。")})
-    if standard.monthly_standard is None or standard.monthly_standard <= 0:
-        raise ValidationError({"monthly_standard": _("保障标准须大于0。")})
-    if standard.vehicles_allowed is False and standard.vehicle_value_limit is not None:
-        raise ValidationError({"vehicle_value_limit": _("不允许拥有机动车时，不需要填写价值上限。")})
-    if not standard.source.strip():
-        raise ValidationError({"source": _("请填写依据文件（文件名称和文号）。")})
-    clash = ProgramStandard.objects.filter(
-        program=program, area=standard.area, effective_from=standard.effective_from
-    )
-    if clash.exists():
-        raise ValidationError({"effective_from": _("该区域在同一生效日期已有一条标准。")})
-    standard.save()
-    audit.record(
-        actor,
-        AuditAction.CREATE,
-        target=standard,
-        area=program.area,
-        changes=audit.public(audit.snapshot(standard)),
-    )
-    return standard
-
-
-@transaction.atomic
-def do_add_counting_rule(actor: Actor, rule: CountingRule) -> CountingRule:
-    """Override a national counting rule for an area (a province or city's own document)."""
-    area = rule.area if rule.area_id else None
-    if area is None:
-        raise ValidationError({"area": _("请选择适用区域；全国规则由系统预置，不能在此修改。")})
-    require(actor, Cap.MANAGE_PROGRAMS, area, _("您没有在该区域设置家庭成员认定规则的权限。"))
-    if not rule.reason.strip():
-        raise ValidationError({"reason": _("请填写说明。")})
-    if not rule.source.strip():
-        raise ValidationError({"source": _("请填写依据文件（文件名称和条款）。")})
-    clash = CountingRule.objects.filter(
-        area=area, circumstance=rule.circumstance, effective_from=rule.effective_from
-    )
-    if clash.exists():
-        raise ValidationError({"effective_from": _("该区域在同一生效日期已有该情形的规则。")})
-    rule.save()
-    audit.record(
-        actor, AuditAction.CREATE, target=rule, area=area, changes=audit.public(audit.snapshot(rule))
-    )
-    return rule
-
-
-# --- close relatives of cadres -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Officer:
-    """A staff member handling an application and the registry person their account is linked to."""
-
-    label: str  # how the platform names the staff member (histories, audit): full name or username
-    person: Person
-
-
-def linked_officers(user_ids: Sequence[int | None]) -> list[Officer]:
-    """The staff accounts among `user_ids` that are linked to a registry person (`StaffIdentity`), one
-    query. Unlinked accounts are left out: their holders' own relatives cannot be checked."""
-    wanted = {pk for pk in user_ids if pk}
-    if not wanted:
-        return []
-    identities = StaffIdentity.objects.filter(user_id__in=wanted).select_related("user", "person")
-    return [Officer(audit.actor_label(i.user), i.person) for i in identities.order_by("user_id")]
-
-
-def officer_person(actor: Actor) -> Person | None:
-    """The registry person behind the acting user, as linked by a user administrator; None for the system,
-    an anonymous user or an account that has not been linked (then only the community's register of
-    cadres' close relatives applies, as before the link existed)."""
-    if actor is None or not actor.is_authenticated:
-        return None
-    officers = linked_officers([actor.pk])
-    return officers[0].person if officers else None
-
-
-def _member_keys(ids: Sequence[int]) -> tuple[dict[int, str], dict[str, int]]:
-    """Members' masked names by person id, and person ids by the register's blind index of their ID
-    number (one query). Blind indexes are per model and field: the register's index is computed from the
-    plaintext, used here internally and never shown."""
-    names: dict[int, str] = {}
-    by_index: dict[str, int] = {}
-    for person in Person.objects.filter(pk__in=ids).only("pk", "name", "id_number_enc"):
-        names[person.pk] = mask_name(person.name)
-        id18 = person.unseal("id_number")
-        if id18:
-            by_index[blind_index(KINSHIP_LABEL, "relative_id_number", id18)] = person.pk
-    return names, by_index
-
-
-def kin_findings(community: Area, person_ids: Sequence[int], officers: Sequence[Officer] = ()) -> list[str]:
-    """Why an application's members are close relatives of cadres (or cadres themselves), or of the
-    officers handling it, one line each. Three queries, one more when officers are given."""
-    ids = [pk for pk in person_ids if pk]
-    if not ids:
-        return []
-    names, by_index = _member_keys(ids)
-    lines = _cadre_lines(community, ids, names, by_index)
-    lines += _officer_lines(ids, names, by_index, officers)
-    return list(dict.fromkeys(lines))
-
-
-def _cadre_lines(
-    community: Area, ids: list[int], names: dict[int, str], by_index: dict[str, int]
-) -> list[str]:
-    """Members declared in the community's close-relatives register, and members holding a post there."""
-    lines: list[str] = []
-    kin = Kinship.objects.filter(area=community).filter(
-        Q(relative_id__in=ids) | Q(relative_id_number_index__in=list(by_index))
-    )
-    for row in kin.select_related("cadre").order_by("pk"):
-        member = row.relative_id if row.relative_id in names else by_index.get(row.relative_id_number_index)
-        lines.append(
-            _("%(member)s是干部%(cadre)s的%(relation)s")
-            % {
-                "member": names.get(member or 0, mask_name(row.relative_name)),
-                "cadre": row.cadre.name,
-                "relation": row.get_relation_display(),
-            }
-        )
-    day = today()
-    posts = CadrePost.objects.filter(area=community, person_id__in=ids, starts_on__lte=day).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gte=day)
-    )
-    for post in posts.order_by("pk"):
-        lines.append(
-            _("%(member)s本人是本社区干部（%(body)s%(title)s）")
-            % {"member": names[post.person_id], "body": post.get_body_display(), "title": post.title}
-        )
-    return lines
-
-
-def _officer_lines(
-    ids: list[int], names: dict[int, str], by_index: dict[str, int], officers: Sequence[Officer]
-) -> list[str]:
-    """Conflicts of the officers with the members (回避): an officer who is a member, a member whom the
-    officer declared as a close relative (in any community's register), or an officer whom a member who
-    is a cadre declared as a close relative. One query."""
-    if not officers:
-        return []
-    lines = [
-        _("经办人%(officer)s本人是申请家庭成员") % {"officer": officer.label}
-        for officer in officers
-        if officer.person.pk in names
-    ]
-    by_person = {officer.person.pk: officer for officer in officers}
-    officer_by_index: dict[str, Officer] = {}
-    for officer in officers:
-        id18 = officer.person.unseal("id_number") if officer.person.id_number_enc else ""
-        if id18:
-            officer_by_index[blind_index(KINSHIP_LABEL, "relative_id_number", id18)] = officer
-    of_members = Q(relative_id__in=ids) | Q(relative_id_number_index__in=list(by_index))
-    of_officers = Q(relative_id__in=list(by_person)) | Q(relative_id_number_index__in=list(officer_by_index))
-    rows = Kinship.objects.filter(
-        (Q(cadre_id__in=list(by_person)) & of_members) | (Q(cadre_id__in=ids) & of_officers)
-    )
-    for row in rows.order_by("pk"):
-        relation = row.get_relation_display()
-        declarer = by_person.get(row.cadre_id)
-        member = row.relative_id if row.relative_id in names else by_index.get(row.relative_id_number_index)
-        if declarer is not None and member is not None:
-            lines.append(
-                _("%(member)s是经办人%(officer)s的%(relation)s")
-                % {"member": names[member], "officer": declarer.label, "relation": relation}
-            )
-        relative = by_person.get(row.relative_id or 0) or officer_by_index.get(row.relative_id_number_index)
-        if row.cadre_id in names and relative is not None:
-            lines.append(
-                _("经办人%(officer)s是%(member)s的%(relation)s")
-                % {"officer": relative.label, "member": names[row.cadre_id], "relation": relation}
-            )
-    return lines
-
-
-# --- recusal (回避) -----------------------------------------------------------------------------------------
-
-
-def _member_ids(application: Application) -> list[int]:
-    return [pk for pk in application.members.values_list("person_id", flat=True) if pk]
-
-
-def recusal_findings(actor: Actor, person_ids: Sequence[int]) -> list[str]:
-    """Why `actor` must not handle a household with these members (回避), one line each; empty when they
-    may (always for an account not linked to a registry person)."""
-    ids = [pk for pk in person_ids if pk]
-    if not ids or actor is None or not actor.is_authenticated:
-        return []
-    officers = linked_officers([actor.pk])
-    if not officers:
-        return []
-    names, by_index = _member_keys(ids)
-    return list(dict.fromkeys(_officer_lines(ids, names, by_index, officers)))
-
-
-def application_recusal(actor: Actor, application: Application) -> list[str]:
-    """`recusal_findings` for an application's current members."""
-    return recusal_findings(actor, _member_ids(application))
-
-
-def enrollment_recusal(actor: Actor, enrollment: Enrollment) -> list[str]:
-    """`recusal_findings` for an enrolled household: the members surveyed on its application, or, for an
-    imported enrolment, the head and the household's current registry members."""
-    if enrollment.application_id is not None:
-        ids = list(
-            ApplicationMember.objects.filter(
-                application_id=enrollment.application_id, person__isnull=False
-            ).values_list("person_id", flat=True)
-        )
-    else:
-        ids = [enrollment.head_id]
-        if enrollment.household_id is not None:
-            current = HouseholdMembership.objects.filter(household_id=enrollment.household_id, end_date=None)
-            ids += list(current.values_list("person_id", flat=True))
-    return recusal_findings(actor, [pk for pk in ids if pk])
-
-
-def check_recusal(lines: Sequence[str]) -> None:
-    """Refuse the act when the acting officer must stay away from the household."""
-    if lines:
-        raise ValidationError(
-            _("需回避：%(reasons)s。请由其他工作人员办理。") % {"reasons": "；".join(lines)}, code="recusal"
-        )
+# --- the kin flag (close relatives of cadres and recusal are in `welfare_recusal`) -------------------------
 
 
 def _refresh_flags(actor: Actor, application: Application) -> Assessment:
@@ -444,7 +158,7 @@ def _refresh_flags(actor: Actor, application: Application) -> Assessment:
     # act, so this is how an officer's relative is filed separately.
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     officers = linked_officers([actor_id, application.created_by_id])
-    lines = kin_findings(application.area, _member_ids(application), officers)
+    lines = kin_findings(application.area, member_ids(application), officers)
     application.kin_flag = bool(lines)
     application.kin_note = "；".join(lines)[:300]
     assessment = assess(application, today())
@@ -710,7 +424,7 @@ def do_add_member(
     require(actor, Cap.MANAGE_WELFARE, application.area, _("您没有办理该救助申请的权限。"))
     # The newcomer counts too: an officer may not add themselves or their own relative.
     newcomer = [person.pk] if person is not None else []
-    check_recusal(recusal_findings(actor, [*_member_ids(application), *newcomer]))
+    check_recusal(recusal_findings(actor, [*member_ids(application), *newcomer]))
     _editable(application)
     _check_member(data)
     name = (person.name if person is not None else (data.name or "")).strip()
@@ -917,7 +631,7 @@ def _transition(actor: Actor, application: Application, name: str, data: dict[st
             actor,
             AuditAction.UPDATE,
             target=application,
-            changes={"status": [from_status, target], **{k: _plain(v) for k, v in extra.items()}},
+            changes={"status": [from_status, target], **{k: plain(v) for k, v in extra.items()}},
             reason=note,
         )
     return application
@@ -1018,269 +732,3 @@ def _confirm(
     )
     fields = {"decided_on": decided, "monthly_amount": amount}
     return enrollment, fields, extra
-
-
-# --- enrolment ---------------------------------------------------------------------------------------------
-
-
-def _enrollment_change(
-    actor: Actor,
-    enrollment: Enrollment,
-    allowed: Sequence[str],
-    fields: dict[str, Any],
-    line: dict[str, Any],
-    reason: str = "",
-) -> Enrollment:
-    """Apply a change to a live enrolment with a conditional UPDATE on its status, a history line and an
-    audit entry."""
-    if enrollment.status not in allowed:
-        raise ValidationError(
-            _("救助对象当前状态为“%(status)s”，不能执行该操作。")
-            % {"status": enrollment.get_status_display()}
-        )
-    before = {key: _plain(getattr(enrollment, key)) for key in fields}
-    fields = {**fields, "history": [*enrollment.history, line]}
-    claimed = Enrollment.objects.filter(pk=enrollment.pk, status=enrollment.status).update(**fields)
-    if not claimed:
-        raise ValidationError(_("该救助对象刚刚被其他人处理过，请刷新页面后再试。"), code="conflict")
-    for key, value in fields.items():
-        setattr(enrollment, key, value)
-    changes = {
-        key: [before[key], _plain(fields[key])] for key in before if before[key] != _plain(fields[key])
-    }
-    audit.record(actor, AuditAction.UPDATE, target=enrollment, changes=changes, reason=reason)
-    return enrollment
-
-
-def _staff(actor: Actor, enrollment: Enrollment) -> None:
-    require(actor, Cap.MANAGE_WELFARE, enrollment.area, _("您没有办理该救助对象的权限。"))
-    check_recusal(enrollment_recusal(actor, enrollment))
-
-
-def _reason(reason: str) -> str:
-    reason = reason.strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationError({"reason": _("请填写原因（至少%(n)d个字）。") % {"n": MIN_REASON_LENGTH}})
-    return reason
-
-
-@transaction.atomic
-def do_exit_enrollment(
-    actor: Actor,
-    enrollment: Enrollment,
-    *,
-    reason: str,
-    exited_on: datetime.date | None = None,
-    recheck: Recheck | None = None,
-    system: bool = False,
-) -> Enrollment:
-    """End an enrolment (exit date and reason). `system` is for cross-checks run without a user."""
-    if not system:
-        _staff(actor, enrollment)
-    reason = _reason(reason)
-    exited_on = exited_on or today()
-    if exited_on < enrollment.starts_on.replace(day=1) - datetime.timedelta(days=31):
-        raise ValidationError({"exited_on": _("退出日期不能早于起始月份。")})
-    line = history_line(
-        actor, "exit", note=reason, exited_on=exited_on, recheck=recheck.pk if recheck is not None else None
-    )
-    return _enrollment_change(
-        actor,
-        enrollment,
-        LIVE_ENROLLMENT,
-        {"status": E.EXITED, "exited_on": exited_on, "exit_reason": reason[:300]},
-        line,
-        reason,
-    )
-
-
-@transaction.atomic
-def do_suspend_enrollment(actor: Actor, enrollment: Enrollment, *, reason: str) -> Enrollment:
-    _staff(actor, enrollment)
-    reason = _reason(reason)
-    line = history_line(actor, "suspend", note=reason)
-    return _enrollment_change(actor, enrollment, (E.ACTIVE,), {"status": E.SUSPENDED}, line, reason)
-
-
-@transaction.atomic
-def do_resume_enrollment(actor: Actor, enrollment: Enrollment, *, reason: str) -> Enrollment:
-    _staff(actor, enrollment)
-    reason = _reason(reason)
-    line = history_line(actor, "resume", note=reason)
-    return _enrollment_change(actor, enrollment, (E.SUSPENDED,), {"status": E.ACTIVE}, line, reason)
-
-
-@transaction.atomic
-def do_adjust_enrollment(
-    actor: Actor,
-    enrollment: Enrollment,
-    *,
-    household_size: int,
-    monthly_amount: Decimal,
-    reason: str,
-    recheck: Recheck | None = None,
-) -> Enrollment:
-    """Change the household size and amount (from the next payment), with the reason in the history."""
-    _staff(actor, enrollment)
-    reason = _reason(reason)
-    if household_size < 1:
-        raise ValidationError({"household_size": _("保障人数至少为1人。")})
-    if monthly_amount < 0:
-        raise ValidationError({"monthly_amount": _("月救助金不能为负数。")})
-    monthly_amount = money(monthly_amount)
-    if household_size == enrollment.household_size and monthly_amount == enrollment.monthly_amount:
-        raise ValidationError(_("保障人数和月救助金都没有变化。"))
-    line = history_line(
-        actor,
-        "adjust",
-        note=reason,
-        household_size=[enrollment.household_size, household_size],
-        monthly_amount=[enrollment.monthly_amount, monthly_amount],
-        recheck=recheck.pk if recheck is not None else None,
-    )
-    return _enrollment_change(
-        actor,
-        enrollment,
-        LIVE_ENROLLMENT,
-        {"household_size": household_size, "monthly_amount": monthly_amount},
-        line,
-        reason,
-    )
-
-
-@dataclass
-class ReviewResult:
-    outcome: str  # "continue", "adjust" or "exit"
-    assessment: Assessment
-    enrollment: Enrollment
-
-
-@transaction.atomic
-def do_review_enrollment(
-    actor: Actor,
-    enrollment: Enrollment,
-    *,
-    note: str = "",
-    irregular_income: bool = False,
-) -> ReviewResult:
-    """Periodic review (定期复核): re-assess the household as its members now stand (edit them on the
-    application first) under today's standard, then continue, adjust size/amount, or exit."""
-    _staff(actor, enrollment)
-    if enrollment.status not in LIVE_ENROLLMENT:
-        raise ValidationError(_("该救助对象已退出，不需要复核。"))
-    application = enrollment.application
-    if application is None:
-        raise ValidationError(
-            _(
-                "该救助对象由名册导入，没有家庭成员核查信息，不能自动复核；请为该户办理新的申请，或手动调整、退出。"
-            )
-        )
-    application = Application.objects.select_related("program", "area").get(pk=application.pk)
-    day = today()
-    assessment = assess(application, day)
-    Application.objects.filter(pk=application.pk).update(eligibility=assessment.to_json())
-    months = IRREGULAR_INCOME_REVIEW_MONTHS if irregular_income else enrollment.program.review_months
-    note = note.strip()
-    if not assessment.eligible:
-        labels = check_labels()
-        failing = "、".join(labels[code][1] for code in assessment.failing if code in labels)
-        reason = _("定期复核不再符合条件：%(failing)s") % {"failing": failing}
-        if note:
-            reason = f"{reason}（{note}）"
-        do_exit_enrollment(actor, enrollment, reason=reason, exited_on=day)
-        return ReviewResult("exit", assessment, enrollment)
-    size, amount = assessment.counted_size, assessment.monthly_amount
-    outcome = (
-        "continue" if (size, amount) == (enrollment.household_size, enrollment.monthly_amount) else "adjust"
-    )
-    line = history_line(
-        actor,
-        "review",
-        outcome=outcome,
-        note=note,
-        household_size=[enrollment.household_size, size] if outcome == "adjust" else None,
-        monthly_amount=[enrollment.monthly_amount, amount] if outcome == "adjust" else None,
-        review_months=months,
-        review_reason=_("家庭成员有劳动能力但收入不稳定，每6个月复核一次。") if irregular_income else None,
-    )
-    fields: dict[str, Any] = {"review_due_on": add_months(day, months)}
-    if outcome == "adjust":
-        fields.update(household_size=size, monthly_amount=amount)
-    _enrollment_change(actor, enrollment, LIVE_ENROLLMENT, fields, line, note)
-    return ReviewResult(outcome, assessment, enrollment)
-
-
-def exit_deceased(
-    person: Person, actor: Actor = None, died_on: datetime.date | None = None
-) -> list[Enrollment]:
-    """End every live enrolment headed by a person who died (for the cross-checks); returns them."""
-    day = died_on or person.died_on or today()
-    exited = []
-    for enrollment in Enrollment.objects.filter(head=person, status__in=LIVE_ENROLLMENT).select_related(
-        "area"
-    ):
-        exited.append(
-            do_exit_enrollment(
-                actor,
-                enrollment,
-                reason=_("户主/申请人已死亡（%(day)s）") % {"day": day.isoformat()},
-                exited_on=max(day, enrollment.starts_on),
-                system=actor is None,
-            )
-        )
-    return exited
-
-
-@transaction.atomic
-def apply_committee_finding(
-    actor: Actor,
-    enrollment: Enrollment,
-    recheck: Recheck,
-    *,
-    household_size: int | None = None,
-    monthly_amount: Decimal | None = None,
-    note: str = "",
-) -> Enrollment:
-    """Staff act on the committee's re-check (conclusion "adjust" or "ineligible"): adjust or exit the
-    enrolment with the recheck linked in the history, and mark the recheck acted on."""
-    _staff(actor, enrollment)
-    linked = recheck.enrollment_id == enrollment.pk or (
-        recheck.application_id is not None and recheck.application_id == enrollment.application_id
-    )
-    if not linked:
-        raise ValidationError(_("该核查结论不是针对这户救助对象的。"))
-    if recheck.acted_on:
-        raise ValidationError(_("该核查结论已经处理过。"))
-    conclusion = recheck.conclusion
-    summary = recheck.conclusion_note.strip() or recheck.get_conclusion_display()
-    reason = _("根据居务监督委员会复核结论（第%(pk)d号）：%(summary)s") % {
-        "pk": recheck.pk,
-        "summary": summary,
-    }
-    if note.strip():
-        reason = f"{reason}；{note.strip()}"
-    if conclusion == Recheck.Conclusion.ADJUST:
-        if household_size is None or monthly_amount is None:
-            raise ValidationError(_("请填写调整后的保障人数和月救助金。"))
-        do_adjust_enrollment(
-            actor,
-            enrollment,
-            household_size=household_size,
-            monthly_amount=monthly_amount,
-            reason=reason,
-            recheck=recheck,
-        )
-    elif conclusion == Recheck.Conclusion.INELIGIBLE:
-        do_exit_enrollment(actor, enrollment, reason=reason, recheck=recheck)
-    else:
-        raise ValidationError(_("只有“需调整”或“不符合条件”的核查结论需要据此处理。"))
-    if not Recheck.objects.filter(pk=recheck.pk, acted_on=False).update(acted_on=True):
-        raise ValidationError(_("该核查结论已经处理过。"), code="conflict")
-    recheck.acted_on = True
-    audit.record(actor, AuditAction.UPDATE, target=recheck, changes={"acted_on": [False, True]})
-    return enrollment
-
-
-def check_unique_live_enrollment(program: Program, head: Person) -> None:
-    if Enrollment.objects.filter(program=program, head=head, status__in=LIVE_ENROLLMENT).exists():
-        raise ValidationError(_("该居民已在“%(program)s”救助名册中。") % {"program": program.name})

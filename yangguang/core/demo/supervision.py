@@ -32,7 +32,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
-from yangguang.core.actions import audit, catalogue, committee, evaluation, ledger
+from yangguang.core.actions import audit, cadres, catalogue, committee, elections, evaluation, ledger
 from yangguang.core.actions.welfare import relation_to_applicant
 from yangguang.core.models import (
     Activity,
@@ -225,7 +225,7 @@ class SupervisionGenerator:
             starts_on = office.term_start
             if title == "会计":  # the accountant often outlasts the elected posts
                 starts_on -= datetime.timedelta(days=rng.randrange(400, 2500))
-            committee.check_create_cadre_post(
+            cadres.check_create_cadre_post(
                 clerk,
                 area,
                 persons[member.pk],
@@ -280,7 +280,7 @@ class SupervisionGenerator:
         relation: str,
         note: str = "",
     ) -> None:
-        committee.check_add_kinship(
+        cadres.check_add_kinship(
             clerk, area, cadre, relative_name=name, relative_id_number=id18, relation=relation, note=note
         )
         self.counts["kinship_lines"] += 1
@@ -389,27 +389,27 @@ class SupervisionGenerator:
         held = self.clock.workday(office.term_start - datetime.timedelta(days=1), forward=False)
         seats = len(chosen)
         self.clock.at(self.clock.office(held - datetime.timedelta(days=14), 9, 30))
-        election = committee.check_create_election(
+        election = elections.check_create_election(
             clerk, term, held_on=held, seats=seats, method=Election.Method.TALLY
         )
         representatives = office.people.adults(held, 25, 75)
         rng.shuffle(representatives)
         electors = Person.objects.select_related("area").in_bulk([m.pk for m in representatives[:36]])
-        committee.do_add_electors(clerk, election, [electors[pk] for pk in sorted(electors)])
+        elections.do_add_electors(clerk, election, [electors[pk] for pk in sorted(electors)])
         candidates_of = Person.objects.select_related("area").in_bulk(
             [m.pk for m, _g in chosen] + [m.pk for m in extra]
         )
         for m, group in chosen:
-            committee.check_add_candidate(
+            elections.check_add_candidate(
                 clerk, election, candidates_of[m.pk], group=group, has_accounting=m is accountant
             )
         for m in extra:
             group = (
                 MemberGroup.PARTY if m.party else (MemberGroup.DEPUTY if m.deputy else MemberGroup.ORDINARY)
             )
-            committee.check_add_candidate(clerk, election, candidates_of[m.pk], group=group)
+            elections.check_add_candidate(clerk, election, candidates_of[m.pk], group=group)
         self.clock.at(self.clock.moment(held, 9, 0))
-        committee.do_open_voting(clerk, election)
+        elections.do_open_voting(clerk, election)
         elector_ids = list(election.electors.order_by("pk").values_list("pk", flat=True))
         absent = min(rng.randint(1, 4), len(elector_ids) // 10)
         attended = set(elector_ids[: len(elector_ids) - absent])
@@ -422,11 +422,11 @@ class SupervisionGenerator:
                 tallies[candidate.pk] = rng.randint(low, max(low, int(present * 0.8)))
             else:
                 tallies[candidate.pk] = rng.randint(int(present * 0.12), int(present * 0.4))
-        committee.check_record_tally(clerk, election, attended=attended, tallies=tallies)
+        elections.check_record_tally(clerk, election, attended=attended, tallies=tallies)
         self.clock.at(self.clock.moment(held, 11, 30))
-        committee.do_count_election(clerk, election)
+        elections.do_count_election(clerk, election)
         self.clock.at(self.clock.office(office.term_start, 9, 0))
-        disclosure = committee.check_publish_result(clerk, election)
+        disclosure = elections.check_publish_result(clerk, election)
         for member in CommitteeMember.objects.filter(term=term).select_related("person"):
             position = positions.get(member.person_id)
             if position is not None:

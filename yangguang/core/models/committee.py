@@ -304,7 +304,7 @@ class Ballot(models.Model):
 
     The vote is secret: a ballot does not name, and no column can lead back to, the representative who
     cast it. That a representative voted is recorded on the `Elector` (`attended`), apart from the ballot
-    and before any ballot is entered (`actions.committee.check_record_voters`), so neither the ballots'
+    and before any ballot is entered (`actions.elections.check_record_voters`), so neither the ballots'
     order nor a time stamp follows the order in which representatives voted. A ballot therefore keeps no
     time of its own."""
 
