@@ -266,6 +266,19 @@ def test_application_list_query_count_is_pinned(
 # --- roster and enrolment ------------------------------------------------------------------------------
 
 
+def test_the_roster_search_does_not_confirm_a_guessed_name(world: World, household: dict[str, Any]) -> None:
+    enrollment = enrolled(world, household)
+    url = reverse("backoffice:welfare_enrollments")
+    number = enrollment.application.number
+    dave = logged_in(world.dave)  # sees masked names: searches by application number only
+    assert "周*国" not in dave.get(url, {"q": "周建国"}).content.decode()
+    found = dave.get(url, {"q": number}).content.decode()
+    assert "周*国" in found and "申请编号（您看到的姓名经过遮挡，不能按姓名搜索）" in found
+    erin = logged_in(world.erin)  # sees full names: searches by name too
+    by_name = erin.get(url, {"q": "周建国"}).content.decode()
+    assert "周建国" in by_name and "申请编号或户主姓名" in by_name
+
+
 def test_roster_filters_and_query_count(
     world: World,
     household: dict[str, Any],

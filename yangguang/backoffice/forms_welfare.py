@@ -34,7 +34,7 @@ from yangguang.core.models import (
     Recheck,
     Relation,
 )
-from yangguang.core.permissions import Cap
+from yangguang.core.permissions import Cap, jurisdiction_paths
 from yangguang.lib import idnumber
 
 if TYPE_CHECKING:
@@ -333,20 +333,51 @@ STEP_LABELS: dict[str, Any] = {
 }
 
 
-class ApplicationFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=100, help_text=_("申请编号或申请人姓名"))
+class MaskedNameSearch(forms.Form):
+    """A list's search box that does not let a reader of masked names confirm a guessed name (a privacy
+    oracle): the record's number matches everywhere, a person's name only where the reader holds
+    REVEAL_PERSONAL — the rule that decides whether the list shows the name in full. The help text says
+    what this reader can search by. Subclasses name the fields searched."""
+
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100)
+    number_field = "number"
+    name_field = "applicant__name"
+    help_number = _("申请编号（您看到的姓名经过遮挡，不能按姓名搜索）")
+    help_both = _("申请编号或申请人姓名")
+    help_partial = _("申请编号或申请人姓名（姓名只在您可查看全名的区域内搜索）")
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name_paths = jurisdiction_paths(user, Cap.REVEAL_PERSONAL)
+        readable = jurisdiction_paths(user, Cap.VIEW_WELFARE)
+        if not self.name_paths:
+            self.fields["q"].help_text = self.help_number
+        elif all(any(path.startswith(outer) for outer in self.name_paths) for path in readable):
+            self.fields["q"].help_text = self.help_both
+        else:
+            self.fields["q"].help_text = self.help_partial
+        self.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
+
+    def search(self, queryset: QuerySet[Any], text: str) -> QuerySet[Any]:
+        where_names = Q(pk__in=[])
+        for path in self.name_paths:
+            where_names |= Q(area__path__startswith=path)
+        by_name = Q(**{f"{self.name_field}__icontains": text}) & where_names
+        return queryset.filter(Q(**{f"{self.number_field}__icontains": text}) | by_name)
+
+
+class ApplicationFilterForm(MaskedNameSearch):
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部"))] + ApplicationStatus.choices
     )
     program = forms.ModelChoiceField(label=_("救助项目"), required=False, queryset=Program.objects.none())
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["program"].queryset = Program.objects.filter(  # type: ignore[attr-defined]
             programs_visible(user, Cap.VIEW_WELFARE)
         ).order_by("name")
         self.fields["program"].empty_label = _("全部")  # type: ignore[attr-defined]
-        self.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
 
     def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if not self.is_bound or not self.is_valid():
@@ -357,16 +388,19 @@ class ApplicationFilterForm(forms.Form):
         if data.get("program") is not None:
             queryset = queryset.filter(program=data["program"])
         text = (data.get("q") or "").strip()
-        if text:
-            queryset = queryset.filter(Q(number__icontains=text) | Q(applicant__name__icontains=text))
-        return queryset
+        return self.search(queryset, text) if text else queryset
 
 
 # --- enrolment -----------------------------------------------------------------------------------------
 
 
-class EnrollmentFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=100, help_text=_("户主/申请人姓名"))
+class EnrollmentFilterForm(MaskedNameSearch):
+    number_field = "application__number"
+    name_field = "head__name"
+    help_number = _("申请编号（您看到的姓名经过遮挡，不能按姓名搜索）")
+    help_both = _("申请编号或户主姓名")
+    help_partial = _("申请编号或户主姓名（姓名只在您可查看全名的区域内搜索）")
+
     program = forms.ModelChoiceField(label=_("救助项目"), required=False, queryset=Program.objects.none())
     status = forms.ChoiceField(
         label=_("状态"), required=False, choices=[("", _("全部"))] + Enrollment.Status.choices
@@ -374,12 +408,11 @@ class EnrollmentFilterForm(forms.Form):
     due = forms.BooleanField(label=_("30天内到期复核"), required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         self.fields["program"].queryset = Program.objects.filter(  # type: ignore[attr-defined]
             programs_visible(user, Cap.VIEW_WELFARE)
         ).order_by("name")
         self.fields["program"].empty_label = _("全部")  # type: ignore[attr-defined]
-        self.fields["q"].widget = forms.TextInput(attrs={"type": "search"})
 
     def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if not self.is_bound or not self.is_valid():
@@ -395,9 +428,7 @@ class EnrollmentFilterForm(forms.Form):
                 status__in=[Enrollment.Status.ACTIVE, Enrollment.Status.SUSPENDED], review_due_on__lte=horizon
             )
         text = (data.get("q") or "").strip()
-        if text:
-            queryset = queryset.filter(head__name__icontains=text)
-        return queryset
+        return self.search(queryset, text) if text else queryset
 
 
 class ReasonForm(forms.Form):

@@ -11,7 +11,7 @@ file is personal data: issue #5 item 8).
 Residents' names follow the registry's rule: in full for holders of REVEAL_PERSONAL at the record's area
 (community staff, the district administrator), masked for everyone else (the committee, street discipline,
 civil affairs); the application number identifies the household for them. The application list's search
-follows the same rule (`ApplicationSearchForm`): a name matches only where the reader sees names in full,
+follows the same rule (`forms_welfare.MaskedNameSearch`): a name matches only where the reader sees names in full,
 so a reader of masked names cannot confirm a guessed name by searching for it. A staff member who must
 stay away from the household (回避, `welfare.application_recusal`) is told why and offered no forms.
 """
@@ -28,7 +28,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -56,7 +56,7 @@ from yangguang.core.models import (
     Enrollment,
     ImportRun,
 )
-from yangguang.core.permissions import Cap, has_capability, jurisdiction_paths
+from yangguang.core.permissions import Cap, has_capability
 from yangguang.lib.crypto import CryptoError
 from yangguang.lib.masking import mask_name
 
@@ -202,49 +202,6 @@ def history_rows(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --- applications ----------------------------------------------------------------------------------------
 
 
-def _under(paths: list[str]) -> Q:
-    """Applications whose area lies under one of `paths` (no path: none)."""
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(area__path__startswith=path)
-    return condition
-
-
-class ApplicationSearchForm(wf.ApplicationFilterForm):
-    """The application list's filter, whose search does not let a reader of masked names confirm a guessed
-    name (a privacy oracle): the application number matches everywhere, the applicant's name only where
-    the reader holds REVEAL_PERSONAL — the same rule that decides whether the list shows the name in
-    full. The help text says what the reader can search by."""
-
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        super().__init__(*args, user=user, **kwargs)
-        self.name_paths = jurisdiction_paths(user, Cap.REVEAL_PERSONAL)
-        readable = jurisdiction_paths(user, Cap.VIEW_WELFARE)
-        everywhere = all(any(p.startswith(n) for n in self.name_paths) for p in readable)
-        if not self.name_paths:
-            help_text = _("申请编号（您看到的姓名经过遮挡，不能按姓名搜索）")
-        elif everywhere:
-            help_text = _("申请编号或申请人姓名")
-        else:
-            help_text = _("申请编号或申请人姓名（姓名只在您可查看全名的区域内搜索）")
-        self.fields["q"].help_text = help_text
-
-    def apply(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        # The status and program filters are the parent's; only the search is narrowed here.
-        if not self.is_bound or not self.is_valid():
-            return queryset
-        data = self.cleaned_data
-        if data.get("status"):
-            queryset = queryset.filter(status=data["status"])
-        if data.get("program") is not None:
-            queryset = queryset.filter(program=data["program"])
-        text = (data.get("q") or "").strip()
-        if text:
-            by_name = Q(applicant__name__icontains=text) & _under(self.name_paths)
-            queryset = queryset.filter(Q(number__icontains=text) | by_name)
-        return queryset
-
-
 @login_required
 @require_GET
 def application_list(request: HttpRequest) -> HttpResponse:
@@ -253,7 +210,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     require_reader(user)
     kin = request.GET.get("kin") == "1"
-    filter_form = ApplicationSearchForm(request.GET or None, user=user)
+    filter_form = wf.ApplicationFilterForm(request.GET or None, user=user)
     base = filter_form.apply(Application.objects.visible_to(user, Cap.VIEW_WELFARE))
     counts = base.aggregate(
         kin=Count("pk", filter=Q(kin_flag=True)), plain=Count("pk", filter=Q(kin_flag=False))
