@@ -376,3 +376,20 @@ def test_a_related_officer_may_not_refuse_the_application_by_upholding_an_object
     notices.do_resolve_objection(helen, found, True, "经入户核查，该户有小汽车一辆")
     application.refresh_from_db()
     assert application.status == ApplicationStatus.REFUSED
+
+
+def test_a_related_officer_may_not_dismiss_an_objection_about_the_household(
+    world: World, household: dict[str, Any], alice_person: Person, helen: User
+) -> None:
+    application = reviewed_by_helen(world, household, helen)
+    notice = notices.check_create_notice(helen, world.sunshine, application.program, [application])
+    notices.do_publish_notice(helen, notice, today=timezone.localdate() - datetime.timedelta(days=2))
+    found = objection(notice, entry=notice.entries.get())
+    linked(world, world.alice, alice_person)
+    with pytest.raises(ValidationError, match="需回避"):
+        notices.do_resolve_objection(world.alice, found, False, "经入户核查，反映情况不属实")
+    found.refresh_from_db()
+    assert found.resolution == Objection.Resolution.PENDING
+    notices.do_resolve_objection(helen, found, False, "经入户核查，反映情况不属实")
+    found.refresh_from_db()
+    assert found.resolution == Objection.Resolution.DISMISSED

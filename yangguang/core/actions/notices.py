@@ -19,8 +19,9 @@ case's private tracking link. Resolving an objection answers the case and, when 
 application (through the welfare actions) or, for an enrolled household, opens a re-check.
 
 Recusal (回避) is the welfare rule, reused (`welfare.recusal_findings`, `welfare.check_recusal`): an officer
-related to a household on a notice may not publish it, nor uphold an objection that refuses the household's
-application; another officer does. Building a draft decides nothing and stays open to them.
+related to a household on a notice may not publish it, nor decide an objection about the household (upheld
+it may refuse the application, dismissed it clears the way to confirmation); another officer does. Building
+a draft decides nothing and stays open to them.
 
 An objection to the whole notice (no entry) is answered the same way, and until it is answered no
 application of the notice can be confirmed (`welfare.pending_objections` counts it for each of them); the
@@ -249,13 +250,8 @@ def do_publish_notice(
 ) -> PublicNotice:
     """Publish a draft: the period starts today; each reviewed application becomes noticed."""
     _require_manage(actor, notice.area)
-    welfare = _welfare()
     members = NoticeEntry.objects.filter(notice=notice, application__members__person__isnull=False)
-    welfare.check_recusal(
-        welfare.recusal_findings(
-            actor, list(members.values_list("application__members__person_id", flat=True))
-        )
-    )
+    _check_members_recusal(actor, members.values_list("application__members__person_id", flat=True))
     today = today or timezone.localdate()
     ends_on = notice_end(notice.program, today)
     if not _claim(
@@ -269,7 +265,7 @@ def do_publish_notice(
     for entry in notice.entries.select_related("application"):
         application = entry.application
         if application.status == ApplicationStatus.REVIEWED:
-            welfare.mark_noticed(application, actor)
+            _welfare().mark_noticed(application, actor)
         elif application.status != ApplicationStatus.NOTICED:
             raise ValidationError(
                 _("申请%(number)s的状态已变为“%(status)s”，请重新生成公示。")
@@ -493,8 +489,8 @@ def do_resolve_objection(
     note = note.strip()
     if len(note) < 4:
         raise ValidationError({"note": _("请写明核查情况和处理结果（至少4个字）。")})
-    if upheld and objection.entry is not None:
-        _check_refusal_recusal(actor, objection.entry.application_id)
+    if objection.entry is not None:
+        _check_objection_recusal(actor, objection.entry.application_id)
     resolution = Objection.Resolution.UPHELD if upheld else Objection.Resolution.DISMISSED
     now = timezone.now()
     claimed = Objection.objects.filter(pk=objection.pk, resolution=Objection.Resolution.PENDING).update(
@@ -531,13 +527,19 @@ REFUSABLE = frozenset(
 )
 
 
-def _check_refusal_recusal(actor: Actor, application_id: int) -> None:
-    """Refuse, before anything is written, an officer who must stay away from the household (回避) when
-    upholding the objection would refuse its application (the refusal is a step of the application path)."""
-    application = Application.objects.get(pk=application_id)
-    if application.status not in REFUSABLE or Enrollment.objects.filter(application=application).exists():
-        return
+def _check_members_recusal(actor: Actor, person_ids: Iterable[int]) -> None:
+    """Refuse an officer who must stay away (回避) from any of these households' members: publishing a
+    notice decides what the community is told about them."""
     welfare = _welfare()
+    welfare.check_recusal(welfare.recusal_findings(actor, list(person_ids)))
+
+
+def _check_objection_recusal(actor: Actor, application_id: int) -> None:
+    """Refuse, before anything is written, an officer who must stay away from the household (回避): upheld,
+    the objection may refuse its application; dismissed, it clears the way to its confirmation. Either
+    way the officer would decide about their relative."""
+    welfare = _welfare()
+    application = Application.objects.get(pk=application_id)
     welfare.check_recusal(welfare.application_recusal(actor, application))
 
 
