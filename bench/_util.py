@@ -8,6 +8,7 @@ import itertools
 import math
 import os
 import platform
+import random
 import re
 import signal
 import socket
@@ -288,9 +289,11 @@ def run_phase(
     clients: int,
     requests: int,
     limit: float,
+    think: float = 0.0,
 ) -> PhaseResult:
     """`clients` threads send requests back to back until `requests` recorded ones are done (after a warm-up
-    of 2 per client) or `limit` seconds have passed."""
+    of 2 per client) or `limit` seconds have passed. With `think` > 0 each client pauses between requests,
+    for a random time averaging `think` seconds (exponential: people reading a page, not a metronome)."""
     warmup = 2 * clients
     counter = itertools.count()
     lock = threading.Lock()
@@ -302,6 +305,7 @@ def run_phase(
 
     def client() -> None:
         nonlocal errors, stopped
+        pauses = random.Random(threading.get_ident())
         while True:
             n = next(counter)
             if n >= warmup + requests:
@@ -309,6 +313,8 @@ def run_phase(
             if time.monotonic() > deadline:
                 stopped = True
                 return
+            if think:
+                time.sleep(pauses.expovariate(1 / think))
             if n == warmup:
                 recorded_start.append(time.perf_counter())
             started = time.perf_counter()
