@@ -4,6 +4,7 @@
 #   - Python 3.11 virtualenv in .venv, with requirements.txt installed (re-installed only when the lock changes)
 #   - var/ for the SQLite database, development secrets and uploads
 #   - Debian's chromium and Noto CJK fonts for the browser tests (installed with apt-get when missing)
+#   - Debian's nginx for the test that runs the production nginx site (tests/test_nginx_site.py)
 #   - compiled translations (.mo) when locale/ exists
 #
 # Environment: PYTHON (interpreter to build .venv with; default python3.11), CI=true (missing system packages
@@ -15,6 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VENV=.venv
 STAMP="$VENV/.requirements.sha256"
 CHROMIUM=/usr/bin/chromium
+NGINX=/usr/sbin/nginx
 
 log() { printf '[setup] %s\n' "$*"; }
 warn() { printf '[setup] WARNING: %s\n' "$*" >&2; }
@@ -27,29 +29,32 @@ is_ci() { [ "${CI:-}" = "true" ]; }
 # --- system packages ---------------------------------------------------------------------------------
 
 APT_UPDATED=0
+# as_root CMD...: run a command as root, directly or through sudo. Returns non-zero when it cannot.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        # Without a terminal (CI), never wait for a password prompt.
+        if [ -t 0 ]; then sudo "$@"; else sudo -n "$@"; fi
+    else
+        warn "not root and sudo is not available: cannot run $*"
+        return 1
+    fi
+}
+
 # apt_install PKG...: install Debian packages, as root or through sudo. Returns non-zero on failure.
 apt_install() {
-    local sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-        if command -v sudo >/dev/null 2>&1; then
-            # Without a terminal (CI), never wait for a password prompt.
-            if [ -t 0 ]; then sudo=(sudo); else sudo=(sudo -n); fi
-        else
-            warn "not root and sudo is not available: cannot install $*"
-            return 1
-        fi
-    fi
     if ! command -v apt-get >/dev/null 2>&1; then
         warn "apt-get not found: install $* with your system's package manager"
         return 1
     fi
     if [ "$APT_UPDATED" -eq 0 ]; then
         log "apt-get update"
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
         APT_UPDATED=1
     fi
     log "apt-get install -y $*"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" || return 1
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" || return 1
 }
 
 # need_system_packages WHY PKG...: install or complain (fatal on CI, a warning elsewhere).
@@ -125,6 +130,27 @@ if [ ! -x "$CHROMIUM" ] || ! have_cjk_font; then
     fi
 else
     log "chromium and Noto CJK fonts present"
+fi
+
+# --- nginx for the site test -------------------------------------------------------------------------
+
+# The package the production guide installs (docs/deploy.md); the test runs its own nginx on loopback ports.
+if [ ! -x "$NGINX" ]; then
+    need_system_packages "tests/test_nginx_site.py runs $NGINX" nginx || true
+    if [ -x "$NGINX" ]; then
+        log "nginx installed"
+        # Debian starts and enables its default site on port 80 when installing nginx. The test runs its own
+        # nginx on free loopback ports, so the service we just brought in is stopped and disabled again.
+        if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+            as_root systemctl disable --now nginx >/dev/null 2>&1 || true
+        elif command -v service >/dev/null 2>&1; then
+            as_root service nginx stop >/dev/null 2>&1 || true
+        fi
+    elif is_ci; then
+        die "$NGINX is still missing after apt-get install"
+    fi
+else
+    log "nginx present"
 fi
 
 # --- translations ------------------------------------------------------------------------------------
