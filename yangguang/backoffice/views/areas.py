@@ -1,8 +1,9 @@
-"""Area management in the back office: a new child area, an area's name and code, and the import of the
-area tree from a spreadsheet (upload → preview → confirm).
+"""Area management in the back office: a new child area, an area's name and code, deleting an empty area,
+and the import of the area tree from a spreadsheet (upload → preview → confirm).
 
 Adapters only: areas are loaded with `access_area`, the work is `actions.areas`. Access follows the registry
-pages: an area the user cannot see answers 404; one they see without MANAGE_AREAS answers 403.
+pages: an area the user cannot see answers 404; one they see without MANAGE_AREAS answers 403 (for a
+delete: without MANAGE_AREAS at its parent, and always for a district).
 
 The preview and the confirmation are two requests. Between them the rows travel in the confirm form as a
 signed, compressed value (django.core.signing, salted with the user): area names are not personal data, an
@@ -106,6 +107,40 @@ def area_edit(request: HttpRequest, pk: int) -> HttpResponse:
     title = _("修改“%(name)s”的名称和编码") % {"name": area.name}
     status = 400 if form.is_bound else 200
     return _form_page(request, form, area, title, _("修改名称和编码"), status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def area_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask, then delete an area nothing hangs on. The question page already lists what hangs on it, if
+    anything (then there is no button); a refused POST comes back to it with the reasons."""
+    area = _manageable(request, pk)
+    areas.require_delete(request.user, area)
+    if request.method == "POST":
+        name = area.name
+        try:
+            parent = areas.check_delete_area(request.user, area)
+        except ValidationError as exc:
+            return _delete_page(request, area, exc.messages, status=409)
+        messages.success(request, _("已删除“%(name)s”。") % {"name": name})
+        return redirect("backoffice:area_detail", pk=parent.pk)
+    found = areas.attachments(area)
+    errors = [areas.attachment_message(area, found)] if found else []
+    return _delete_page(request, area, errors)
+
+
+def _delete_page(request: HttpRequest, area: Area, errors: list[str], status: int = 200) -> HttpResponse:
+    """The registry's delete question page (backoffice/registry/delete.html), for an area."""
+    context = {
+        "object": area,
+        "label": area.name,
+        "verbose_name": area.get_kind_display(),
+        "title": _("删除区域“%(name)s”") % {"name": area.name},
+        "breadcrumbs": [*area_trail(request.user, area), (_("删除区域"), None)],
+        "cancel_url": reverse("backoffice:area_detail", args=[area.pk]),
+        "errors": errors,
+    }
+    return render(request, "backoffice/registry/delete.html", context, status=status)
 
 
 # --- import --------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from yangguang.backoffice import forms
 from yangguang.backoffice.templatetags.registry_tags import display_name
 from yangguang.backoffice.views import generic
 from yangguang.backoffice.views.generic import Crumb, area_trail, object_crumb
-from yangguang.core.actions import registry
+from yangguang.core.actions import areas, registry
 from yangguang.core.actions.access import access_area
 from yangguang.core.models import (
     Area,
@@ -177,6 +177,7 @@ def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "population": people,
         "counts": counts,
         "breadcrumbs": [*area_trail(user, area)[:-1], (area.name, None)],
+        "may_delete_area": areas.may_delete(user, area),  # no query: read from the area's path
     }
     return render(request, "backoffice/registry/area_detail.html", context)
 

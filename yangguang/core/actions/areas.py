@@ -9,8 +9,10 @@ jurisdiction check and the rules people trip over, with Chinese messages beside 
   so "阳光　社区" is the same community as "阳光社区" and cannot be created a second time beside it;
 - a district's code, when given, is its 6-digit GB/T 2260 code; other codes are local and free-form.
 
-Areas are never deleted or moved here: people, buildings, cases and role assignments hang on them (the
-foreign keys PROTECT them), and moving a subtree would move its jurisdiction with it.
+An area is deleted only when nothing hangs on it (`check_delete_area`): what counts is read from every
+relation pointing at Area, whichever app declares it, so a model added later is covered too (an area
+created by mistake can go; one with children, people, cases or role assignments cannot). Areas are never
+moved: moving a subtree would move its jurisdiction with it.
 
 The spreadsheet import (`check_import_areas`) reads one sheet of rows 街道 / 社区/村 / 类型 / 网格 / 编码. Each
 row names a path below the area imported into; existing areas are matched by name under their parent and
@@ -22,19 +24,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Any, Final, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
+from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext as _
 
 from yangguang.core import tabular
 from yangguang.core.actions import audit, registry
 from yangguang.core.actions.imports import _max_bytes, _read_bytes
 from yangguang.core.actions.imports_rows import Column
-from yangguang.core.models import ALLOWED_CHILD_KINDS, Area, AreaKind, AuditAction
+from yangguang.core.models import ALLOWED_CHILD_KINDS, Area, AreaKind, AuditAction, AuditEntry
 from yangguang.core.permissions import Cap, has_capability
 from yangguang.core.tabular import Cell, Table, TabularError
 
@@ -179,6 +183,166 @@ def do_update_area(actor: Actor, area: Area, *, name: str, code: str) -> Area:
     area.save(update_fields=["name", "code"])
     audit.record(actor, AuditAction.UPDATE, target=area, changes=changes)
     return area
+
+
+# --- deleting an empty area ----------------------------------------------------------------------------
+
+# The audit trail is history, not data hanging on the area: every area has at least its creation entry, so
+# counting it would make every area undeletable. Its entries are handed to the parent instead (see below).
+_HISTORY_FIELDS: Final = (AuditEntry._meta.get_field("area"),)
+
+
+@dataclass(frozen=True)
+class AreaLink:
+    """One way rows hang on an area: `model` rows with `lookup=area`, called `label` in messages."""
+
+    model: type[models.Model]
+    lookup: str
+    label: str
+    relation: ForeignObjectRel | models.ManyToManyField[Any, Any]  # what it was read from
+
+    def count(self, area: Area) -> int:
+        """One query. `_base_manager`: a default manager hiding rows (archived, soft-deleted) must not make
+        an area look empty."""
+        return int(self.model._base_manager.filter(**{self.lookup: area}).count())
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """What hangs on an area through one link: its human name and how many rows."""
+
+    label: str
+    count: int
+
+
+def _parent_for_checks(area: Area) -> Area | None:
+    """The parent as far as permission checks go (its path, read from the area's path: no query)."""
+    if area.parent_id is None:
+        return None
+    return Area(pk=area.parent_id, path=area.path.removesuffix(f"{area.pk}/"))
+
+
+def may_delete(actor: Actor, area: Area) -> bool:
+    """Whether `actor` may delete `area` if it is empty: MANAGE_AREAS at its parent, so never a district.
+    Runs no query once the actor's role assignments are cached."""
+    parent = _parent_for_checks(area)
+    return parent is not None and may_manage(actor, parent)
+
+
+def area_links() -> list[AreaLink]:
+    """Every relation through which rows may hang on an area, whichever app declares it.
+
+    Read from the model registry, so a model added later is covered without touching this code. Unlike
+    `Area._meta.related_objects`, hidden relations (related_name="+": time-limit rules, supervision items
+    and others, several of them on_delete=CASCADE) are included: they would otherwise be deleted silently
+    with the area. Left out: the audit trail's link (`_HISTORY_FIELDS`) and a many-to-many's automatic join
+    table, which is counted through the many-to-many itself; Area's own many-to-many fields are included.
+    """
+    rels = [
+        rel
+        for rel in Area._meta.get_fields(include_hidden=True)
+        if isinstance(rel, ForeignObjectRel) and rel.field not in _HISTORY_FIELDS
+    ]
+    models_seen = Counter(rel.related_model for rel in rels)
+    parent_field = Area._meta.get_field("parent")
+    links: list[AreaLink] = []
+    for rel in rels:
+        model = cast("type[models.Model]", rel.related_model)
+        if model._meta.auto_created:
+            continue
+        if rel.field is parent_field:
+            label = _("下级区域")
+        elif models_seen[model] > 1:  # one model linked to areas twice: say which link
+            label = f"{model._meta.verbose_name_plural}（{rel.field.verbose_name}）"
+        else:
+            label = str(model._meta.verbose_name_plural)
+        links.append(AreaLink(model, rel.field.name, label, rel))
+    for m2m in Area._meta.many_to_many:
+        through = cast("type[models.Model]", m2m.remote_field.through)
+        links.append(AreaLink(through, m2m.m2m_field_name(), str(m2m.verbose_name), m2m))
+    return links
+
+
+def attachments(area: Area) -> list[Attachment]:
+    """What hangs on `area`, one count query per link; empty when it may be deleted.
+
+    Child areas are one of the links, so an area with a subtree below it is never empty.
+    """
+    found: list[Attachment] = []
+    for link in area_links():
+        if n := link.count(area):
+            found.append(Attachment(link.label, n))
+    return found
+
+
+def attachment_message(area: Area, found: Sequence[Attachment]) -> str:
+    """Why `area` cannot be deleted, naming what hangs on it ("下级区域 3 个、小区 2 个")."""
+    listed = "、".join(_("%(label)s（%(n)d）") % {"label": item.label, "n": item.count} for item in found)
+    return _(
+        "“%(area)s”不能删除：其下还有%(listed)s。只有没有任何数据挂在下面的区域才能删除；"
+        "如果只是名称写错了，请改用“修改名称和编码”。"
+    ) % {"area": area.name, "listed": listed}
+
+
+def require_delete(actor: Actor, area: Area) -> None:
+    """Raise PermissionDenied unless `actor` may delete `area` (whether it is empty is not looked at)."""
+    if area.parent_id is None:
+        raise PermissionDenied(_("区不能在后台删除。"))
+    if not may_delete(actor, area):
+        raise PermissionDenied(
+            _("您没有删除“%(area)s”的权限：删除区域需要管理其上级区域的权限。") % {"area": area.name}
+        )
+
+
+def check_delete_area(actor: Actor, area: Area) -> Area:
+    """Delete an area nothing hangs on; returns its parent (where the user goes next).
+
+    Raises PermissionDenied without MANAGE_AREAS at the parent (a street administrator may delete inside
+    the street, not the street itself) and always for a district; ValidationError listing what hangs on
+    the area (`attachment_message`) when it is not empty. The area row is locked before the count, so
+    nothing can be attached to it between the check and the delete (an insert that references a row waits
+    for that row's lock).
+    """
+    require_delete(actor, area)
+    with transaction.atomic():
+        locked = Area.objects.select_for_update().filter(pk=area.pk).first()
+        if locked is None:
+            raise ValidationError(_("“%(area)s”已被删除。") % {"area": area.name}, code="gone")
+        if found := attachments(locked):
+            raise ValidationError(attachment_message(locked, found), code="not_empty")
+        return do_delete_area(actor, locked)
+
+
+@transaction.atomic
+def do_delete_area(actor: Actor, area: Area) -> Area:
+    """Delete an area that `check_delete_area` found empty, audited; returns its parent.
+
+    The area's own audit entries (its creation, renames) stay in the trail, moved to the parent's area so
+    that the administrators who could read them still can; the delete entry is filed there too. Should a
+    PROTECT or RESTRICT row have appeared anyway, nothing is deleted and the reason is a ValidationError.
+    """
+    parent = Area.objects.get(pk=cast(int, area.parent_id))
+    snap = audit.public(audit.snapshot(area))
+    pk, label = str(area.pk), audit._safe_repr(area)
+    AuditEntry._base_manager.filter(area=area).update(area=parent)
+    try:
+        area.delete()
+    except (models.ProtectedError, models.RestrictedError) as exc:
+        if found := attachments(area):
+            raise ValidationError(attachment_message(area, found), code="not_empty") from exc
+        raise ValidationError(
+            _("“%(area)s”仍被其他记录引用，不能删除。") % {"area": area.name}, code="not_empty"
+        ) from exc
+    audit.record(
+        actor,
+        AuditAction.DELETE,
+        target_type=Area._meta.model_name or "",
+        target_id=pk,
+        target_repr=label,
+        area=parent,
+        changes={key: [value, None] for key, value in snap.items()},
+    )
+    return parent
 
 
 # --- the import: columns and template ------------------------------------------------------------------

@@ -23,7 +23,9 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """Who did what to which record, when and from where. Append-only: no action updates or deletes it.
+    """Who did what to which record, when and from where. Append-only: no action deletes an entry or changes
+    what it says. One action refiles entries: deleting an empty area (`actions.areas.do_delete_area`) moves
+    that area's entries, unchanged, to its parent's `area`, which the same administrators can read.
 
     `changes` maps field names to [old, new]; personal values appear only in their masked form, so the
     audit trail itself never becomes a copy of the sensitive data.
