@@ -240,3 +240,15 @@ def test_bob_gets_404_for_an_entry_of_another_community(client, trail):
 def test_unknown_entry_is_404(client, trail):
     client.force_login(trail.erin)
     assert client.get(reverse("backoffice:audit_detail", args=[999999])).status_code == 404
+
+
+def test_detail_names_a_reverse_relation_by_its_model(client, trail):
+    # Entries about inspections, terms or notices log lists under the name of a reverse relation
+    # ("checks", "members"): such a key has no label of its own and once made the page fail.
+    entry = audit.record(
+        trail.erin, "update", target=trail.grid, changes={"children": [[], ["二网格"]], "no_such": [1, 2]}
+    )
+    client.force_login(trail.erin)
+    response = client.get(reverse("backoffice:audit_detail", args=[entry.pk]))
+    assert response.status_code == 200
+    assert {row.label for row in response.context["rows"]} == {"区域", "no_such"}

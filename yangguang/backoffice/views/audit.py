@@ -110,9 +110,15 @@ def _field_label(model: type[models.Model] | None, key: str) -> str:
         # A sealed value is logged under its plain name ("id_number") but labelled on its masked column.
         for name in (key, f"{key}_masked"):
             try:
-                return str(model._meta.get_field(name).verbose_name)  # type: ignore[union-attr]
+                field = model._meta.get_field(name)
             except FieldDoesNotExist:
                 continue
+            if label := getattr(field, "verbose_name", None):
+                return str(label)
+            # A reverse relation ("checks" of an inspection, "members" of a term) has no label of its own:
+            # name it by the related model.
+            if field.related_model is not None and not isinstance(field.related_model, str):
+                return str(field.related_model._meta.verbose_name_plural)
     return key
 
 
