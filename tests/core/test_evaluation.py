@@ -252,3 +252,16 @@ def test_results_disclosure_names_cadres_but_never_raters(world: World) -> None:
     assert "周密" not in str(disclosure.payload) and "很好" not in str(disclosure.payload)
     with pytest.raises(ValidationError):
         ev.check_create_results_disclosure(world.alice, evaluation)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("年度民主评议", f"阳光社区 {THIS_YEAR}年年度民主评议结果公示"),
+        (f"{THIS_YEAR}年度民主评议", f"阳光社区 {THIS_YEAR}年度民主评议结果公示"),
+    ],
+)
+def test_results_disclosure_says_the_year_once(world: World, title: str, expected: str) -> None:
+    evaluation = opened(world, title=title)
+    ev.do_close_evaluation(world.alice, evaluation)
+    assert ev.check_create_results_disclosure(world.alice, evaluation).title == expected

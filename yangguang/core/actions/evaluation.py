@@ -391,11 +391,11 @@ def check_create_results_disclosure(actor: Actor, evaluation: Evaluation) -> Dis
     if existing.exists():
         raise ValidationError(_("该履职评价的结果公开已经生成，请勿重复生成。"))
     payload = results_payload(evaluation)
-    title = _("%(area)s %(year)d年%(title)s结果公示") % {
-        "area": evaluation.area.name,
-        "year": evaluation.year,
-        "title": evaluation.title,
-    }
+    names = {"area": evaluation.area.name, "year": evaluation.year, "title": evaluation.title}
+    if str(evaluation.year) in evaluation.title:  # "2025年度履职评价": the year is not said twice
+        title = _("%(area)s %(title)s结果公示") % names
+    else:
+        title = _("%(area)s %(year)d年%(title)s结果公示") % names
     return ledger.do_create_disclosure(
         actor, evaluation.area, DISCLOSURE_KIND, title, payload, source=evaluation
     )
