@@ -33,7 +33,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yangguang.backoffice import forms_committee as cf
 from yangguang.backoffice.forms import attach_errors
-from yangguang.backoffice.views.generic import Crumb, home_crumb
+from yangguang.backoffice.views.generic import Crumb, home_crumb, show_refusal, submit_form
 from yangguang.core import tabular
 from yangguang.core.actions import cadres, committee, committee_rules, elections, ledger
 from yangguang.core.actions.access import access_object
@@ -75,10 +75,6 @@ def term_crumbs(term: CommitteeTerm) -> list[Crumb]:
 def shown_name(user: User, area: Area, name: str) -> str:
     """Private people (relatives, electors) in full only for those who may see personal data."""
     return name if has_capability(user, Cap.REVEAL_PERSONAL, area) else mask_name(name)
-
-
-def _refused(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, "；".join(exc.messages))
 
 
 def _page(request: HttpRequest, rows: Any) -> Any:
@@ -340,7 +336,7 @@ def committee_removal_decide(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             elections.do_decide_removal(request.user, motion, **form.cleaned_data)
         except ValidationError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("已记录表决结果：%(o)s。") % {"o": motion.get_outcome_display()})
     return redirect("backoffice:committee_member", pk=motion.member_id)
@@ -379,27 +375,28 @@ def committee_posts(request: HttpRequest, pk: int) -> HttpResponse:
 def committee_post_create(request: HttpRequest, pk: int) -> HttpResponse:
     area = committee.access_community(request.user, pk)
     committee.require_manage(request.user, area)
+    # A valid form has found its person (`AreaForm.resident` adds an error when it finds none).
     form = cf.CadrePostForm(request.POST, area=area)
-    if form.is_valid() and form.cleaned_data["person"] is not None:
-        data = form.cleaned_data
-        try:
-            cadres.check_create_cadre_post(
-                request.user,
-                area,
-                data["person"],
-                body=data["body"],
-                title=data["title"],
-                is_party_secretary=data["is_party_secretary"],
-                starts_on=data["starts_on"],
-                ends_on=data["ends_on"],
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("已登记任职。"))
-            return redirect("backoffice:committee_posts", pk=area.pk)
-    messages.error(request, _("未能登记任职，请按提示修改。"))
-    return render(request, "backoffice/committee/posts.html", posts_context(request, area, form))
+    return submit_form(
+        request,
+        form,
+        lambda data: cadres.check_create_cadre_post(
+            request.user,
+            area,
+            data["person"],
+            body=data["body"],
+            title=data["title"],
+            is_party_secretary=data["is_party_secretary"],
+            starts_on=data["starts_on"],
+            ends_on=data["ends_on"],
+        ),
+        done=_("已登记任职。"),
+        success_url=reverse("backoffice:committee_posts", args=[area.pk]),
+        failed=_("未能登记任职，请按提示修改。"),
+        rerender=lambda: render(
+            request, "backoffice/committee/posts.html", posts_context(request, area, form)
+        ),
+    )
 
 
 @login_required
@@ -414,7 +411,7 @@ def committee_post_end(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             cadres.do_end_cadre_post(request.user, post, form.cleaned_data["ends_on"])
         except ValidationError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("已登记离职。"))
     return redirect("backoffice:committee_posts", pk=post.area_id)
@@ -449,26 +446,27 @@ def committee_kinship(request: HttpRequest, pk: int) -> HttpResponse:
 def committee_kinship_add(request: HttpRequest, pk: int) -> HttpResponse:
     area = committee.access_community(request.user, pk)
     committee.require_manage(request.user, area)
+    # A valid form has found its cadre (`AreaForm.resident` adds an error when it finds none).
     form = cf.KinshipForm(request.POST, area=area)
-    if form.is_valid() and form.cleaned_data["cadre"] is not None:
-        data = form.cleaned_data
-        try:
-            cadres.check_add_kinship(
-                request.user,
-                area,
-                data["cadre"],
-                relative_name=data["relative_name"],
-                relative_id_number=data["relative_id_number"],
-                relation=data["relation"],
-                note=data["note"],
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("已添加近亲属备案。"))
-            return redirect("backoffice:committee_kinship", pk=area.pk)
-    messages.error(request, _("未能添加，请按提示修改。"))
-    return render(request, "backoffice/committee/kinship.html", kinship_context(request, area, form))
+    return submit_form(
+        request,
+        form,
+        lambda data: cadres.check_add_kinship(
+            request.user,
+            area,
+            data["cadre"],
+            relative_name=data["relative_name"],
+            relative_id_number=data["relative_id_number"],
+            relation=data["relation"],
+            note=data["note"],
+        ),
+        done=_("已添加近亲属备案。"),
+        success_url=reverse("backoffice:committee_kinship", args=[area.pk]),
+        failed=_("未能添加，请按提示修改。"),
+        rerender=lambda: render(
+            request, "backoffice/committee/kinship.html", kinship_context(request, area, form)
+        ),
+    )
 
 
 @login_required
@@ -692,17 +690,20 @@ def committee_election_step(request: HttpRequest, pk: int, step: str) -> HttpRes
         try:
             messages.success(request, _election_button(user, election, step))
         except ValidationError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         return redirect("backoffice:committee_election", pk=election.pk)
     form = _election_form(request, election, step)
-    if form.is_valid():
-        try:
-            done = _election_form_step(user, election, step, form)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("backoffice:committee_election", pk=election.pk)
-    messages.error(request, _("未能提交，请按提示修改。"))
-    election.refresh_from_db()
-    return render(request, ELECTION_TEMPLATE, election_context(request, election, form, step))
+
+    def rerender() -> HttpResponse:
+        election.refresh_from_db()
+        return render(request, ELECTION_TEMPLATE, election_context(request, election, form, step))
+
+    return submit_form(
+        request,
+        form,
+        lambda _data: _election_form_step(user, election, step, form),
+        done=lambda message: message,  # the step says what it did
+        success_url=reverse("backoffice:committee_election", args=[election.pk]),
+        failed=_("未能提交，请按提示修改。"),
+        rerender=rerender,
+    )

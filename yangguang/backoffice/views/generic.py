@@ -8,6 +8,9 @@ templates; the permission flow is written once, here:
 - edit, delete: as detail (404), then EDIT_REGISTRY at the record's area, else 403 ("can see, cannot edit");
 - create: EDIT_REGISTRY somewhere (403 for read-only roles, 404 for users who see nothing);
 - reveal: as detail (404), then REVEAL_PERSONAL at the record's area, else 403.
+
+`submit_form` is the POST of one form on a record's page (an inspection, a project …): run the action,
+then redirect, or show the page again with the form's errors.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     User = AbstractBaseUser | AnonymousUser
 
 _M = TypeVar("_M", bound=models.Model)
+_R = TypeVar("_R")
 
 # A breadcrumb: its label and, when the user may follow it, its URL.
 Crumb = tuple[str, str | None]
@@ -123,6 +128,51 @@ def object_crumb(user: User, obj: models.Model, label: str | None = None) -> Cru
     url = reverse(f"backoffice:{obj._meta.model_name}_detail", args=[obj.pk])
     linkable = area is not None and has_capability(user, Cap.VIEW_REGISTRY, area)
     return label or str(obj), url if linkable else None
+
+
+# --- a form posted from a record's page -----------------------------------------------------------------
+
+
+def show_refusal(request: HttpRequest, exc: ValidationError) -> None:
+    """An action's refusal as one error message."""
+    messages.error(request, "；".join(exc.messages))
+
+
+def submit_form(
+    request: HttpRequest,
+    form: forms.BaseForm,
+    perform: Callable[[dict[str, Any]], _R],
+    *,
+    done: str | Callable[[_R], str],
+    success_url: str | Callable[[_R], str],
+    failed: StrOrPromise,
+    rerender: Callable[[], HttpResponse],
+    refused_url: str | None = None,
+    refuse: Callable[[HttpRequest, ValidationError], None] = show_refusal,
+) -> HttpResponse:
+    """Run `perform(form.cleaned_data)` (an action) for a valid form, then:
+
+    - it returns a result: the success message `done`, and a redirect to `success_url` (each may be a
+      function of the result, e.g. of the record just created);
+    - it raises a ValidationError: the error goes beside the form's fields (`attach_errors`). With
+      `refused_url`, an error that names no field (the record is no longer in a state that allows the
+      step) is instead shown as a message by `refuse` and the user is sent to `refused_url`;
+    - the form was invalid or got the action's errors: the error message `failed`, and `rerender()`, the
+      page with the bound form in place of its blank one.
+    """
+    if form.is_valid():
+        try:
+            result = perform(form.cleaned_data)
+        except ValidationError as exc:
+            if refused_url is not None and not hasattr(exc, "error_dict"):
+                refuse(request, exc)
+                return redirect(refused_url)
+            attach_errors(form, exc)
+        else:
+            messages.success(request, done if isinstance(done, str) else done(result))
+            return redirect(success_url if isinstance(success_url, str) else success_url(result))
+    messages.error(request, str(failed))
+    return rerender()
 
 
 # --- views -----------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_POST
 
 from yangguang.backoffice import forms_inspections as iforms
 from yangguang.backoffice.forms import attach_errors
-from yangguang.backoffice.views.generic import Crumb, home_crumb
+from yangguang.backoffice.views.generic import Crumb, home_crumb, show_refusal, submit_form
 from yangguang.core.actions import bulletins
 from yangguang.core.actions import inspections as insp
 from yangguang.core.actions.ledger import evidence_for, target_key
@@ -72,10 +72,6 @@ def rectifications_crumb() -> Crumb:
 
 def bulletins_crumb() -> Crumb:
     return _("通报"), reverse("backoffice:insp_bulletin_list")
-
-
-def _refused(request: HttpRequest, exc: ValidationError) -> None:
-    messages.error(request, "；".join(exc.messages))
 
 
 # --- the inspection list ---------------------------------------------------------------------------------
@@ -212,6 +208,11 @@ def _back(inspection: Inspection) -> HttpResponse:
     return redirect("backoffice:insp_detail", pk=inspection.pk)
 
 
+def _detail_with(request: HttpRequest, inspection: Inspection, form: forms.Form, name: str) -> HttpResponse:
+    """The inspection page showing a refused `form` in place of its blank form `name`."""
+    return render(request, DETAIL_TEMPLATE, detail_context(request, inspection, bound=form, bound_name=name))
+
+
 @login_required
 @require_POST
 def inspection_start(request: HttpRequest, pk: int) -> HttpResponse:
@@ -219,7 +220,7 @@ def inspection_start(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         insp.do_start_inspection(request.user, inspection)
     except ValidationError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("检查已开始，请逐项记录检查结果。"))
     return _back(inspection)
@@ -239,7 +240,7 @@ def inspection_check(request: HttpRequest, pk: int, check_pk: int) -> HttpRespon
         try:
             insp.do_record_check(request.user, check, form.cleaned_data["result"], form.cleaned_data["note"])
         except ValidationError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("已记录：%(point)s") % {"point": check.point})
     else:
@@ -253,28 +254,24 @@ def inspection_finding(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     inspection = insp.access_inspection(user, pk)
     form = iforms.FindingForm(request.POST, request.FILES, inspection=inspection)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            insp.check_add_finding(
-                user,
-                inspection,
-                description=data["description"],
-                severity=data["severity"],
-                checkpoint=data["checkpoint"],
-                uploads=data["evidence"],
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                _refused(request, exc)
-                return _back(inspection)
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("已记录发现的问题。"))
-            return _back(inspection)
-    messages.error(request, _("未能记录问题，请按提示修改。"))
-    context = detail_context(request, inspection, bound=form, bound_name="finding")
-    return render(request, DETAIL_TEMPLATE, context)
+    back = reverse("backoffice:insp_detail", args=[inspection.pk])
+    return submit_form(
+        request,
+        form,
+        lambda data: insp.check_add_finding(
+            user,
+            inspection,
+            description=data["description"],
+            severity=data["severity"],
+            checkpoint=data["checkpoint"],
+            uploads=data["evidence"],
+        ),
+        done=_("已记录发现的问题。"),
+        success_url=back,
+        failed=_("未能记录问题，请按提示修改。"),
+        rerender=lambda: _detail_with(request, inspection, form, "finding"),
+        refused_url=back,
+    )
 
 
 @login_required
@@ -288,28 +285,23 @@ def inspection_rectify(request: HttpRequest, pk: int, finding_pk: int) -> HttpRe
         raise Http404
     finding.inspection = inspection
     form = iforms.RectifyForm(request.POST, finding=finding, area=inspection.area)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            notice = insp.check_issue_rectification(
-                user,
-                finding,
-                requirement=data["requirement"],
-                deadline=data["deadline"],
-                owner=data["owner"],
-                unit=data["unit"],
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                _refused(request, exc)
-                return _back(inspection)
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("已下达整改通知 %(number)s。") % {"number": notice.number})
-            return redirect("backoffice:insp_rect_detail", pk=notice.pk)
-    messages.error(request, _("未能下达整改通知，请按提示修改。"))
-    context = detail_context(request, inspection, bound=form, bound_name=f"rect-{finding.pk}")
-    return render(request, DETAIL_TEMPLATE, context)
+    return submit_form(
+        request,
+        form,
+        lambda data: insp.check_issue_rectification(
+            user,
+            finding,
+            requirement=data["requirement"],
+            deadline=data["deadline"],
+            owner=data["owner"],
+            unit=data["unit"],
+        ),
+        done=lambda notice: _("已下达整改通知 %(number)s。") % {"number": notice.number},
+        success_url=lambda notice: reverse("backoffice:insp_rect_detail", args=[notice.pk]),
+        failed=_("未能下达整改通知，请按提示修改。"),
+        rerender=lambda: _detail_with(request, inspection, form, f"rect-{finding.pk}"),
+        refused_url=reverse("backoffice:insp_detail", args=[inspection.pk]),
+    )
 
 
 @login_required
@@ -318,17 +310,15 @@ def inspection_complete(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     inspection = insp.access_inspection(user, pk)
     form = iforms.CompleteForm(request.POST)
-    if form.is_valid():
-        try:
-            insp.do_complete_inspection(user, inspection, form.cleaned_data["summary"])
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("检查已完成，已记入监委会台账。"))
-            return _back(inspection)
-    messages.error(request, _("未能完成检查，请按提示修改。"))
-    context = detail_context(request, inspection, bound=form, bound_name="complete")
-    return render(request, DETAIL_TEMPLATE, context)
+    return submit_form(
+        request,
+        form,
+        lambda data: insp.do_complete_inspection(user, inspection, data["summary"]),
+        done=_("检查已完成，已记入监委会台账。"),
+        success_url=reverse("backoffice:insp_detail", args=[inspection.pk]),
+        failed=_("未能完成检查，请按提示修改。"),
+        rerender=lambda: _detail_with(request, inspection, form, "complete"),
+    )
 
 
 @login_required
@@ -337,17 +327,15 @@ def inspection_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     inspection = insp.access_inspection(user, pk)
     form = iforms.CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            insp.do_cancel_inspection(user, inspection, form.cleaned_data["reason"])
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("检查已取消。"))
-            return _back(inspection)
-    messages.error(request, _("未能取消检查，请按提示修改。"))
-    context = detail_context(request, inspection, bound=form, bound_name="cancel")
-    return render(request, DETAIL_TEMPLATE, context)
+    return submit_form(
+        request,
+        form,
+        lambda data: insp.do_cancel_inspection(user, inspection, data["reason"]),
+        done=_("检查已取消。"),
+        success_url=reverse("backoffice:insp_detail", args=[inspection.pk]),
+        failed=_("未能取消检查，请按提示修改。"),
+        rerender=lambda: _detail_with(request, inspection, form, "cancel"),
+    )
 
 
 # Evidence types shown in the browser; Word and Excel files are downloaded.
@@ -480,6 +468,13 @@ def rect_context(
     }
 
 
+def _rect_with(
+    request: HttpRequest, rectification: Rectification, form: forms.Form, name: str
+) -> HttpResponse:
+    """The notice's page showing a refused `form` in place of its blank form `name`."""
+    return render(request, RECT_TEMPLATE, rect_context(request, rectification, bound=form, bound_name=name))
+
+
 @login_required
 def rectification_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rectification = insp.access_rectification(request.user, pk)
@@ -507,32 +502,32 @@ def rectification_verify(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     rectification = insp.access_rectification(user, pk)
     form = iforms.VerifyForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            insp.do_verify_rectification(
-                user,
-                rectification,
-                passed=data["passed"],
-                note=data["note"],
-                photos=form.photo_list(),
-                new_deadline=data["new_deadline"],
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                _refused(request, exc)
-                return redirect("backoffice:insp_rect_detail", pk=rectification.pk)
-            attach_errors(form, exc)
-        else:
-            done = (
-                _("已验收：整改到位。") if data["passed"] else _("已验收：整改不到位，已退回责任人重新整改。")
-            )
-            messages.success(request, done)
-            return redirect("backoffice:insp_rect_detail", pk=rectification.pk)
-    messages.error(request, _("未能提交验收，请按提示修改。"))
-    rectification.case.refresh_from_db()
-    return render(
-        request, RECT_TEMPLATE, rect_context(request, rectification, bound=form, bound_name="verify")
+    back = reverse("backoffice:insp_rect_detail", args=[rectification.pk])
+
+    def rerender() -> HttpResponse:
+        rectification.case.refresh_from_db()
+        return _rect_with(request, rectification, form, "verify")
+
+    return submit_form(
+        request,
+        form,
+        lambda data: insp.do_verify_rectification(
+            user,
+            rectification,
+            passed=data["passed"],
+            note=data["note"],
+            photos=form.photo_list(),
+            new_deadline=data["new_deadline"],
+        ),
+        done=lambda _result: (
+            _("已验收：整改到位。")
+            if form.cleaned_data["passed"]
+            else _("已验收：整改不到位，已退回责任人重新整改。")
+        ),
+        success_url=back,
+        failed=_("未能提交验收，请按提示修改。"),
+        rerender=rerender,
+        refused_url=back,
     )
 
 
@@ -542,20 +537,16 @@ def rectification_report(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     rectification = insp.access_rectification(user, pk)
     form = iforms.ReportForm(request.POST)
-    if form.is_valid():
-        try:
-            insp.do_report_rectification(user, rectification, form.cleaned_data["text"])
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                _refused(request, exc)
-                return redirect("backoffice:insp_rect_detail", pk=rectification.pk)
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("已生成反馈通报的公开草稿，待监委会签字后公开。"))
-            return redirect("backoffice:insp_rect_detail", pk=rectification.pk)
-    messages.error(request, _("未能生成反馈通报，请按提示修改。"))
-    return render(
-        request, RECT_TEMPLATE, rect_context(request, rectification, bound=form, bound_name="report")
+    back = reverse("backoffice:insp_rect_detail", args=[rectification.pk])
+    return submit_form(
+        request,
+        form,
+        lambda data: insp.do_report_rectification(user, rectification, data["text"]),
+        done=_("已生成反馈通报的公开草稿，待监委会签字后公开。"),
+        success_url=back,
+        failed=_("未能生成反馈通报，请按提示修改。"),
+        rerender=lambda: _rect_with(request, rectification, form, "report"),
+        refused_url=back,
     )
 
 
@@ -654,7 +645,7 @@ def bulletin_disclose(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         bulletins.do_disclose_bulletin(request.user, bulletin)
     except ValidationError as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     else:
         messages.success(request, _("已生成通报的公开草稿。"))
     return redirect("backoffice:insp_bulletin_detail", pk=bulletin.pk)

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from yangguang.backoffice import forms_notices
 from yangguang.backoffice.forms import attach_errors
-from yangguang.backoffice.views.generic import Crumb, home_crumb
+from yangguang.backoffice.views.generic import Crumb, home_crumb, submit_form
 from yangguang.core import tabular
 from yangguang.core.actions import imports, payments, rechecks
 from yangguang.core.actions.access import access_object
@@ -413,15 +413,19 @@ def recheck_context(
     }
 
 
+RECHECK_TEMPLATE = "backoffice/notices/recheck.html"
+
+
 @login_required
 @require_GET
 def recheck_detail(request: HttpRequest, pk: int) -> HttpResponse:
     recheck = _load_recheck(request.user, pk)
     rechecks.audit_view(request.user, recheck, "recheck")
-    return render(request, "backoffice/notices/recheck.html", recheck_context(request, recheck))
+    return render(request, RECHECK_TEMPLATE, recheck_context(request, recheck))
 
 
 def _refused(request: HttpRequest, exc: ValidationError) -> None:
+    """A refusal as one error message per reason (`submit_form`'s default joins them into one)."""
     for message in exc.messages:
         messages.error(request, message)
 
@@ -447,9 +451,7 @@ def recheck_checklist(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("核查清单已保存。"))
             return redirect("backoffice:notices_recheck", pk=recheck.pk)
     messages.error(request, _("未能保存核查清单，请按提示修改。"))
-    return render(
-        request, "backoffice/notices/recheck.html", recheck_context(request, recheck, checklist_form=form)
-    )
+    return render(request, RECHECK_TEMPLATE, recheck_context(request, recheck, checklist_form=form))
 
 
 @login_required
@@ -460,22 +462,19 @@ def recheck_conclude(request: HttpRequest, pk: int) -> HttpResponse:
     if not rechecks.may_supervise(user, recheck):
         raise PermissionDenied(_("只有本社区居务监督委员会成员可以作出核查结论。"))
     form = forms_notices.ConclusionForm(request.POST)
-    if form.is_valid():
-        try:
-            rechecks.do_conclude_recheck(
-                user, recheck, form.cleaned_data["conclusion"], form.cleaned_data["note"]
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                _refused(request, exc)
-                return redirect("backoffice:notices_recheck", pk=recheck.pk)
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("核查结论已记录，并已写入监委会台账。"))
-            return redirect("backoffice:notices_recheck", pk=recheck.pk)
-    messages.error(request, _("未能记录结论，请按提示修改。"))
-    return render(
-        request, "backoffice/notices/recheck.html", recheck_context(request, recheck, conclusion_form=form)
+    back = reverse("backoffice:notices_recheck", args=[recheck.pk])
+    return submit_form(
+        request,
+        form,
+        lambda data: rechecks.do_conclude_recheck(user, recheck, data["conclusion"], data["note"]),
+        done=_("核查结论已记录，并已写入监委会台账。"),
+        success_url=back,
+        failed=_("未能记录结论，请按提示修改。"),
+        rerender=lambda: render(
+            request, RECHECK_TEMPLATE, recheck_context(request, recheck, conclusion_form=form)
+        ),
+        refused_url=back,
+        refuse=_refused,
     )
 
 
@@ -491,27 +490,24 @@ def recheck_act(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(_("只有社区工作人员可以据此处理救助对象。"))
     if recheck.enrollment is None:
         raise Http404
+    enrollment = recheck.enrollment
     form = forms_notices.ActForm(request.POST, recheck=recheck)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            welfare.apply_committee_finding(
-                user,
-                recheck.enrollment,
-                recheck,
-                household_size=data.get("household_size"),
-                monthly_amount=data.get("monthly_amount"),
-                note=data.get("note") or "",
-            )
-        except ValidationError as exc:
-            if not hasattr(exc, "error_dict"):
-                _refused(request, exc)
-                return redirect("backoffice:notices_recheck", pk=recheck.pk)
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("已根据监委会的核查结论处理该救助对象。"))
-            return redirect("backoffice:notices_recheck", pk=recheck.pk)
-    messages.error(request, _("未能处理，请按提示修改。"))
-    return render(
-        request, "backoffice/notices/recheck.html", recheck_context(request, recheck, act_form=form)
+    back = reverse("backoffice:notices_recheck", args=[recheck.pk])
+    return submit_form(
+        request,
+        form,
+        lambda data: welfare.apply_committee_finding(
+            user,
+            enrollment,
+            recheck,
+            household_size=data.get("household_size"),
+            monthly_amount=data.get("monthly_amount"),
+            note=data.get("note") or "",
+        ),
+        done=_("已根据监委会的核查结论处理该救助对象。"),
+        success_url=back,
+        failed=_("未能处理，请按提示修改。"),
+        rerender=lambda: render(request, RECHECK_TEMPLATE, recheck_context(request, recheck, act_form=form)),
+        refused_url=back,
+        refuse=_refused,
     )

@@ -25,11 +25,12 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yangguang.backoffice import forms_projects as pf
 from yangguang.backoffice.forms import attach_errors
-from yangguang.backoffice.views.generic import Crumb, home_crumb
+from yangguang.backoffice.views.generic import Crumb, home_crumb, submit_form
 from yangguang.core.actions import project_checks, projects
 from yangguang.core.models import (
     Evidence,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 DETAIL_TEMPLATE = "backoffice/projects/detail.html"
 FORM_TEMPLATE = "backoffice/projects/form.html"
 FEEDBACK_SHOWN = 20
+NOT_SAVED = gettext_lazy("未能保存，请按提示修改。")
 
 
 def list_crumb() -> Crumb:
@@ -66,9 +68,13 @@ def require_manager(user: User, project: Project) -> None:
         raise PermissionDenied(_("您可以查看该项目，但没有办理权限。"))
 
 
-def back_to(project: Project, anchor: str = "") -> HttpResponse:
+def detail_url(project: Project, anchor: str = "") -> str:
     url = reverse("backoffice:projects_detail", args=[project.pk])
-    return redirect(f"{url}#{anchor}" if anchor else url)
+    return f"{url}#{anchor}" if anchor else url
+
+
+def back_to(project: Project, anchor: str = "") -> HttpResponse:
+    return redirect(detail_url(project, anchor))
 
 
 def yuan(amount: Decimal | None) -> str:
@@ -256,9 +262,14 @@ def detail_context(
     }
 
 
-def render_detail(request: HttpRequest, project: Project, name: str, form: forms.Form) -> HttpResponse:
-    messages.error(request, _("未能保存，请按提示修改。"))
+def detail_with(request: HttpRequest, project: Project, name: str, form: forms.Form) -> HttpResponse:
+    """The project page showing a refused `form` in place of its blank form `name`."""
     return render(request, DETAIL_TEMPLATE, detail_context(request, project, {name: form}))
+
+
+def render_detail(request: HttpRequest, project: Project, name: str, form: forms.Form) -> HttpResponse:
+    messages.error(request, str(NOT_SAVED))
+    return detail_with(request, project, name, form)
 
 
 @login_required
@@ -284,22 +295,19 @@ def project_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         )
         return back_to(project)
     form = pf.StepForm(request.POST, step=step)
-    if form.is_valid():
-        try:
-            projects.do_project_transition(user, project, step, form.cleaned_data.get("reason") or "")
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                attach_errors(form, exc)
-                return render_detail(request, project, f"step-{step}", form)
-            messages.error(request, "；".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                _("已完成“%(step)s”：项目现为“%(status)s”。")
-                % {"step": projects.step_label(step), "status": project.get_status_display()},
-            )
-        return back_to(project)
-    return render_detail(request, project, f"step-{step}", form)
+    return submit_form(
+        request,
+        form,
+        lambda data: projects.do_project_transition(user, project, step, data.get("reason") or ""),
+        done=lambda _result: (
+            _("已完成“%(step)s”：项目现为“%(status)s”。")
+            % {"step": projects.step_label(step), "status": project.get_status_display()}
+        ),
+        success_url=detail_url(project),
+        failed=NOT_SAVED,
+        rerender=lambda: detail_with(request, project, f"step-{step}", form),
+        refused_url=detail_url(project),
+    )
 
 
 @login_required
@@ -309,23 +317,22 @@ def quote_add(request: HttpRequest, pk: int) -> HttpResponse:
     project = projects.access_project(user, pk)
     require_manager(user, project)
     form = pf.QuoteForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            projects.check_add_quote(
-                user,
-                project,
-                supplier=data["supplier"],
-                amount=data["amount"],
-                received_on=data["received_on"],
-                note=data.get("note") or "",
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("已登记报价。"))
-            return back_to(project, "quotes")
-    return render_detail(request, project, "quote", form)
+    return submit_form(
+        request,
+        form,
+        lambda data: projects.check_add_quote(
+            user,
+            project,
+            supplier=data["supplier"],
+            amount=data["amount"],
+            received_on=data["received_on"],
+            note=data.get("note") or "",
+        ),
+        done=_("已登记报价。"),
+        success_url=detail_url(project, "quotes"),
+        failed=NOT_SAVED,
+        rerender=lambda: detail_with(request, project, "quote", form),
+    )
 
 
 @login_required
@@ -360,27 +367,25 @@ def spending_add(request: HttpRequest, pk: int) -> HttpResponse:
     project = projects.access_project(user, pk)
     require_manager(user, project)
     form = pf.SpendingForm(request.POST, request.FILES, project=project)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            spending = projects.check_add_spending(
-                user,
-                project,
-                form.voucher_input(),
-                data["description"],
-                data.get("quantity") or None,
-                data.get("receipts") or [],
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("已登记支出，凭证 %(number)s 已提交，等待居务监督委员会审核签字。")
-                % {"number": spending.voucher.number},
-            )
-            return back_to(project, "spending")
-    return render_detail(request, project, "spending", form)
+    return submit_form(
+        request,
+        form,
+        lambda data: projects.check_add_spending(
+            user,
+            project,
+            form.voucher_input(),
+            data["description"],
+            data.get("quantity") or None,
+            data.get("receipts") or [],
+        ),
+        done=lambda spending: (
+            _("已登记支出，凭证 %(number)s 已提交，等待居务监督委员会审核签字。")
+            % {"number": spending.voucher.number}
+        ),
+        success_url=detail_url(project, "spending"),
+        failed=NOT_SAVED,
+        rerender=lambda: detail_with(request, project, "spending", form),
+    )
 
 
 @login_required
@@ -390,25 +395,24 @@ def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
     project = projects.access_project(user, pk)
     require_manager(user, project)
     form = pf.ProgressForm(request.POST, request.FILES, project=project)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            projects.check_add_progress(
-                user,
-                project,
-                on=data["on"],
-                text=data["text"],
-                quantity_done=data.get("quantity_done") or None,
-                public=bool(data.get("public")),
-                photos=data.get("photos") or [],
-                over_note=data.get("over_note") or "",
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("已发布施工动态。"))
-            return back_to(project, "progress")
-    return render_detail(request, project, "progress", form)
+    return submit_form(
+        request,
+        form,
+        lambda data: projects.check_add_progress(
+            user,
+            project,
+            on=data["on"],
+            text=data["text"],
+            quantity_done=data.get("quantity_done") or None,
+            public=bool(data.get("public")),
+            photos=data.get("photos") or [],
+            over_note=data.get("over_note") or "",
+        ),
+        done=_("已发布施工动态。"),
+        success_url=detail_url(project, "progress"),
+        failed=NOT_SAVED,
+        rerender=lambda: detail_with(request, project, "progress", form),
+    )
 
 
 @login_required
@@ -418,24 +422,23 @@ def acceptance_record(request: HttpRequest, pk: int) -> HttpResponse:
     project = projects.access_project(user, pk)
     require_manager(user, project)
     form = pf.AcceptanceForm(request.POST, project=project)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            projects.check_record_acceptance(
-                user,
-                project,
-                on=data["on"],
-                quantity_counted=data.get("quantity_counted") or None,
-                passed=bool(data["passed"]),
-                notes=data.get("notes") or "",
-                participants=data["participants"],
-            )
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            messages.success(request, _("已记录验收结果。"))
-            return back_to(project, "acceptance")
-    return render_detail(request, project, "acceptance", form)
+    return submit_form(
+        request,
+        form,
+        lambda data: projects.check_record_acceptance(
+            user,
+            project,
+            on=data["on"],
+            quantity_counted=data.get("quantity_counted") or None,
+            passed=bool(data["passed"]),
+            notes=data.get("notes") or "",
+            participants=data["participants"],
+        ),
+        done=_("已记录验收结果。"),
+        success_url=detail_url(project, "acceptance"),
+        failed=NOT_SAVED,
+        rerender=lambda: detail_with(request, project, "acceptance", form),
+    )
 
 
 @login_required
