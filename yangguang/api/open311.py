@@ -9,8 +9,9 @@ shape (`[{"code": 400, "description": "…"}]`) and the format suffix on every p
 - a *token* is the case's tracking code (查询码).
 
 Reading is public and carries no personal data: never the reporter, never a room, never the residents'
-own words from a rating; phone and ID numbers typed into free text are masked; a confidential case shows
-only its service, status, agency and dates. Writing (POST requests) needs an `api_key`, which is an API
+own words from a rating; phone and ID numbers typed into free text are masked; a case whose content is not
+public (`Case.content_public`: confidential, or in a category that keeps details private) shows only its
+service, status, agency and dates. Writing (POST requests) needs an `api_key`, which is an API
 token (`manage.py create_api_token`) of an account holding INTAKE_CASES where the problem is; the case goes
 through `check_create_case` with channel `open311`, so the public flood limits apply to the caller's IP.
 """
@@ -50,6 +51,7 @@ from yangguang.core.models import (
     CaseEvent,
     Channel,
 )
+from yangguang.core.models.cases import content_public_q
 from yangguang.core.permissions import Cap, has_capability
 from yangguang.lib.masking import mask_id_number, mask_phone
 
@@ -320,7 +322,7 @@ def public_request(request: HttpRequest, case: Case) -> dict[str, Any]:
         "updated_datetime": _w3c(case.updated_at),
         "expected_datetime": _w3c(case.due_at),
     }
-    if case.confidential:
+    if not case.content_public:
         # Only the category and the status, as on the portal's public case page.
         return data
     notes: list[CaseEvent] = getattr(case, "public_notes", [])
@@ -413,10 +415,10 @@ def token(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
 @require_GET
 def media(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     """A public photo of a case's result (the `media_url` of a request). Photos residents sent in are never
-    public, and a confidential case shows none."""
+    public, and a case whose content is not public (`Case.content_public`) shows none."""
     attachment = (
         CaseAttachment.objects.filter(
-            pk=attachment_id, public=True, case__number=number.upper(), case__confidential=False
+            content_public_q("case__"), pk=attachment_id, public=True, case__number=number.upper()
         )
         .only("file", "content_type")
         .first()

@@ -626,6 +626,7 @@ class RevealForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=500,
         help_text=_("查看记录会写入审计日志。"),
+        error_messages={"required": _("请填写查看事由，例如“核对低保申请材料”。")},
     )
 
     def __init__(self, *args: Any, fields: dict[str, StrOrPromise], **kwargs: Any) -> None:

@@ -28,8 +28,9 @@ from yangguang.backoffice.forms import (
     limit_choices,
     record_areas_in_reach,
 )
-from yangguang.core.actions import audit, registry
+from yangguang.core.actions import audit, cases, registry
 from yangguang.core.models import (
+    Area,
     AuditAction,
     CalendarOverride,
     Case,
@@ -43,8 +44,8 @@ from yangguang.core.models import (
     SlaPolicy,
     Urgency,
 )
-from yangguang.core.models.cases import Ownership
-from yangguang.core.permissions import ROLE_CAPS, Cap
+from yangguang.core.models.cases import OPEN_STATUSES, Ownership
+from yangguang.core.permissions import ROLE_CAPS, Cap, jurisdiction_paths
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -104,7 +105,8 @@ class MultipleImageInput(forms.ClearableFileInput):
 
 class MultipleImageField(forms.FileField):
     """Several photos in one file input. The case actions check type (by content) and size; this field
-    only collects the files."""
+    only collects the files (a subclass takes other evidence files too). A form that wants the photos
+    checked with its other fields calls `cases.check_photos` in its `clean_<field>` (`IntakeForm`)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/*"}))
@@ -131,17 +133,32 @@ class IntakeForm(forms.Form):
 
     template_name = FIELDS_TEMPLATE
 
-    channel = forms.ChoiceField(label=_("来源渠道"), choices=STAFF_CHANNELS, initial=Channel.HOTLINE)
-    area = ScopedChoiceField(intake_areas, capability=Cap.INTAKE_CASES, label=_("问题发生地（社区/网格）"))
+    channel = forms.ChoiceField(
+        label=_("来源渠道"),
+        choices=STAFF_CHANNELS,
+        initial=Channel.HOTLINE,
+        error_messages={"required": _("请选择来源渠道：热线电话、来访、网格员巡查或廉情联络员转达。")},
+    )
+    area = ScopedChoiceField(
+        intake_areas,
+        capability=Cap.INTAKE_CASES,
+        label=_("问题发生地（社区/网格）"),
+        error_messages={"required": _("请选择问题发生的社区或网格。")},
+    )
     category = forms.ModelChoiceField(
         queryset=CaseCategory.objects.filter(active=True),
         label=_("问题分类"),
-        error_messages={"invalid_choice": _("该分类不存在或已停用。")},
+        error_messages={"required": _("请选择问题分类。"), "invalid_choice": _("该分类不存在或已停用。")},
     )
     kind = forms.ChoiceField(
         label=_("诉求类型"), choices=_blank(_("按分类默认"), CaseKind.choices), required=False
     )
-    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"),
+        choices=Urgency.choices,
+        initial=Urgency.NORMAL,
+        error_messages={"required": _("请选择紧急程度。")},
+    )
     building = ScopedChoiceField(
         buildings_in_reach,
         capability=Cap.INTAKE_CASES,
@@ -153,7 +170,11 @@ class IntakeForm(forms.Form):
     title = forms.CharField(
         label=_("标题"), max_length=100, required=False, help_text=_("留空则取问题描述的开头。")
     )
-    description = forms.CharField(label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 5}))
+    description = forms.CharField(
+        label=_("问题描述"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("请填写问题描述：发生了什么、在哪里、持续多久。")},
+    )
     reporter_name = forms.CharField(label=_("反映人姓名"), max_length=50, required=False)
     reporter_phone = forms.CharField(
         label=_("反映人电话"),
@@ -185,6 +206,16 @@ class IntakeForm(forms.Form):
         self.fields["area"].empty_label = None  # type: ignore[attr-defined]
         self.fields["building"].empty_label = _("（不指定）")  # type: ignore[attr-defined]
 
+    def clean_photos(self) -> list[UploadedFile]:
+        """The photos checked with the other fields, by the rules `check_create_case` applies again
+        (number, size, type by content), so one submission shows every error."""
+        photos: list[UploadedFile] = self.cleaned_data["photos"]
+        try:
+            cases.check_photos(photos)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc  # keyed "photos" by the action: unkey it
+        return photos
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         area = cleaned.get("area")
@@ -193,12 +224,33 @@ class IntakeForm(forms.Form):
             self.add_error("building", gettext("所选楼栋不在所选社区或网格之内。"))
         return cleaned
 
+    def add_error(self, field: str | None, error: Any) -> None:
+        """Every error, the form's or the action's (the view attaches those after `is_valid`), sends the
+        page back with an empty file input whatever was chosen: say so beside it, once."""
+        super().add_error(field, error)
+        reselect = gettext("请重新选择照片（出于安全原因，浏览器不会保留已选择的文件）")
+        if self.photos_chosen() and reselect not in self.errors.get("photos", []):
+            super().add_error("photos", reselect)
+
+    def photos_chosen(self) -> bool:
+        files = self.files.getlist(self.add_prefix("photos")) if hasattr(self.files, "getlist") else []
+        return any(files)
+
 
 # --- the work queue ------------------------------------------------------------------------------------
 
 
+# The status filter's choice for every open status: the workspace's "未办结" figures link to it.
+OPEN_CHOICE = "open"
+
+
 class QueueFilterForm(forms.Form):
-    """Filters and search of the work queue; invalid values show an error and are ignored."""
+    """Filters and search of the work queue; invalid values show an error and are ignored.
+
+    "仅看保密诉求" is offered only to users who see confidential reporters somewhere, and lists only the
+    confidential cases of the areas where they do: for anyone else the field does not exist, so the
+    parameter in a crafted URL is ignored and the list tells nothing about which cases are confidential.
+    """
 
     q = forms.CharField(
         label=_("搜索"),
@@ -207,7 +259,11 @@ class QueueFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search"}),
         help_text=_("编号或标题"),
     )
-    status = forms.ChoiceField(label=_("状态"), choices=_blank(_("全部"), CaseStatus.choices), required=False)
+    status = forms.ChoiceField(
+        label=_("状态"),
+        choices=_blank(_("全部"), [(OPEN_CHOICE, _("未办结")), *CaseStatus.choices]),
+        required=False,
+    )
     category = forms.ModelChoiceField(
         queryset=CaseCategory.objects.all(), label=_("分类"), required=False, empty_label=_("全部")
     )
@@ -222,20 +278,33 @@ class QueueFilterForm(forms.Form):
         label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    confidential = forms.BooleanField(label=_("仅看保密诉求"), required=False)
 
     def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit_choices(self, user)
         self.fields["area"].empty_label = _("全部")  # type: ignore[attr-defined]
+        # Where the user sees confidential reporters (`cases.can_see_reporter`); nowhere: no such filter.
+        self.confidential_paths = jurisdiction_paths(user, Cap.SEE_CONFIDENTIAL)
+        if not self.confidential_paths:
+            del self.fields["confidential"]
 
     def apply(self, queryset: models.QuerySet[Case]) -> models.QuerySet[Case]:
         if not self.is_bound:
             return queryset
         self.is_valid()
         data = self.cleaned_data
-        for name in ("status", "category", "urgency", "channel"):
+        status = data.get("status")
+        if status == OPEN_CHOICE:
+            queryset = queryset.filter(status__in=OPEN_STATUSES)
+        elif status:
+            queryset = queryset.filter(status=status)
+        for name in ("category", "urgency", "channel"):
             if data.get(name):
                 queryset = queryset.filter(**{name: data[name]})
+        if data.get("confidential"):
+            seen = Area.objects.in_areas(self.confidential_paths).values("pk")
+            queryset = queryset.filter(confidential=True, area_id__in=seen)
         area = data.get("area")
         if area is not None:
             queryset = queryset.filter(area__path__startswith=area.path)
@@ -442,7 +511,12 @@ STEP_FORMS: dict[str, type[StepForm]] = {
 class CommentForm(forms.Form):
     template_name = FIELDS_TEMPLATE
 
-    note = forms.CharField(label=_("意见或备注"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    note = forms.CharField(
+        label=_("意见或备注"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("请填写意见或备注的内容。")},
+    )
     public = forms.BooleanField(
         label=_("居民可见"), required=False, help_text=_("不勾选则只在工作人员之间可见。")
     )
@@ -521,7 +595,16 @@ class SettingForm(_ModelForm):
 class CategoryForm(SettingForm):
     class Meta:
         model = CaseCategory
-        fields = ["name", "code", "parent", "default_ownership", "default_kind", "position", "active"]
+        fields = [
+            "name",
+            "code",
+            "parent",
+            "default_ownership",
+            "default_kind",
+            "public_details",
+            "position",
+            "active",
+        ]
         help_texts = {"code": _("英文字母、数字、连字符，创建后请勿随意修改。")}
 
     def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:

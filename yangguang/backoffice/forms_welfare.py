@@ -483,6 +483,7 @@ class RosterImportForm(forms.Form):
         label=_("文件"),
         help_text=_("民政系统导出的救助名册，Excel（.xlsx）或 CSV 文件。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
+        error_messages={"required": _("请选择要导入的文件。")},
     )
 
     def __init__(self, *args: Any, areas: list[Area], **kwargs: Any) -> None:

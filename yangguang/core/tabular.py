@@ -22,6 +22,7 @@ import datetime
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -41,6 +42,21 @@ HEADER_SCAN_ROWS: Final = 10
 
 _ZIP_MAGIC: Final = b"PK\x03\x04"
 _OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls (BIFF), which calamine also reads
+_UTF16_BOMS: Final = (b"\xff\xfe", b"\xfe\xff")
+# Files people upload by mistake for a sheet: PDF, images, archives.
+_NOT_TABLE_MAGIC: Final = (
+    b"%PDF",
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"Rar!",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x1f\x8b",
+)
+# Control characters no text file holds (tab, line feed, VT, FF and CR are text; Excel writes VT for a
+# line break inside a cell). In UTF-8 and in GB18030 these bytes never occur inside a multi-byte
+# character, so finding one in the raw bytes means the file is not text.
+_BINARY_BYTE: Final = re.compile(rb"[\x00-\x08\x0e-\x1f]")
 _INVISIBLE: Final = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _HINT: Final = re.compile(r"[(（\[【].*?[)）\]】]")
 _SPACES: Final = re.compile(r"\s+")
@@ -202,8 +218,6 @@ def decode_text(data: bytes) -> str:
 
 
 def _csv_rows(data: bytes) -> list[list[Cell]]:
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise TabularError(_("无法识别的文件格式，请上传 .xlsx 或 .csv 文件。"))
     text = decode_text(data)
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     # The delimiter is whichever of the usual ones the header line uses most: Excel writes "," for CSV and
@@ -236,10 +250,52 @@ def _workbook_rows(data: bytes) -> list[list[Cell]]:
     return rows
 
 
+def not_a_spreadsheet() -> TabularError:
+    return TabularError(
+        _("无法识别的文件格式：这个文件不是 Excel（.xlsx）或 CSV 表格，请另存为 .xlsx 或 .csv 后重新上传。")
+    )
+
+
+def _zip_holds_a_workbook(data: bytes) -> bool:
+    """Whether a ZIP file is a workbook calamine reads (.xlsx/.xlsm/.xlsb, .ods) rather than another
+    ZIP-based document (.docx, .pptx, an archive). A ZIP that cannot be opened counts as a workbook, so
+    that a damaged .xlsx is reported as damaged."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if any(name.startswith("xl/") for name in names):
+                return True
+            if "mimetype" in names:
+                return archive.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet")
+            return False
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError):
+        return True
+
+
+def looks_binary(data: bytes) -> bool:
+    """Whether `data` is some other binary file rather than CSV text: a known signature (PDF, image,
+    archive), or control bytes no text holds (NUL among them). UTF-16 text (with its BOM) has NULs."""
+    if data.startswith(_NOT_TABLE_MAGIC):
+        return True
+    if data.startswith(_UTF16_BOMS):
+        return False
+    return _BINARY_BYTE.search(data) is not None
+
+
 def sniff_format(data: bytes, filename: str = "") -> str:
-    """Return "xlsx" for Excel/ODS workbooks (judged by content, not by name) and "csv" for text."""
-    if data.startswith(_ZIP_MAGIC) or data.startswith(_OLE_MAGIC):
+    """Return "xlsx" for Excel/ODS workbooks and "csv" for text, judged by content, not by name.
+
+    Every import reads its file through here (`read_table`), so a PDF, a photo, a Word document or any
+    other binary file is refused with the same message, before it could be misread as a CSV whose header
+    lacks the required columns."""
+    if data.startswith(_ZIP_MAGIC):
+        if not _zip_holds_a_workbook(data):
+            raise not_a_spreadsheet()
         return "xlsx"
+    if data.startswith(_OLE_MAGIC):
+        return "xlsx"
+    if looks_binary(data):
+        raise not_a_spreadsheet()
     if filename.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
         raise TabularError(_("文件扩展名是 Excel，但内容不是有效的 Excel 工作簿。"))
     return "csv"

@@ -43,6 +43,7 @@ class ImportForm(forms.Form):
         label=gettext_lazy("文件"),
         help_text=gettext_lazy("Excel（.xlsx）或 CSV 文件，请使用上方的导入模板。"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
+        error_messages={"required": gettext_lazy("请选择要导入的文件。")},
     )
 
     def __init__(self, *args: Any, areas: list[Area], **kwargs: Any) -> None:

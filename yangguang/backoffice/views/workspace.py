@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from yangguang.backoffice.forms import attach_errors
+from yangguang.backoffice.forms_cases import OPEN_CHOICE
 from yangguang.backoffice.forms_workspace import (
     LedgerExportForm,
     LedgerFilterForm,
@@ -118,16 +119,23 @@ def workspace_links(user: User, community: Area) -> list[tuple[str, str]]:
     return links
 
 
-def case_queue_url(community: Area, tab: str) -> str:
-    return f"{reverse('backoffice:case_queue')}?tab={tab}&area={community.pk}"
+def case_queue_url(community: Area, tab: str, **filters: str) -> str:
+    query = "".join(f"&{name}={value}" for name, value in filters.items())
+    return f"{reverse('backoffice:case_queue')}?tab={tab}&area={community.pk}{query}"
 
 
 def drill_down(community: Area) -> dict[str, str]:
-    """The filtered lists behind the figures of one community (the other supervision parts' pages)."""
+    """The filtered lists behind the figures of one community (the other supervision parts' pages).
+
+    Each case link lists exactly the cases its figure counts (`oversight.workspace_figures`): the case
+    queue's area filter is the same "inside the community" as the count's, 已超期 is the same rule, and
+    status "open" (未办结) the same open statuses. The confidential filter exists only for users who see
+    confidential reporters there; the workspace links that figure for them only."""
     pk = community.pk
     return {
         "overdue_cases": case_queue_url(community, "overdue"),
-        "open_cases": case_queue_url(community, "all"),
+        "open_cases": case_queue_url(community, "all", status=OPEN_CHOICE),
+        "confidential_cases": case_queue_url(community, "all", status=OPEN_CHOICE, confidential="1"),
         "inspections": f"{reverse('backoffice:insp_list')}?area={pk}",
         "inspections_planned": f"{reverse('backoffice:insp_list')}?area={pk}&status=planned",
         "inspections_in_progress": f"{reverse('backoffice:insp_list')}?area={pk}&status=in_progress",
@@ -155,6 +163,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
         "community": community,
         "figures": figures,
         "see_cases": has_capability(user, Cap.VIEW_CASES, community),
+        # The queue filters confidential cases only for those who may see them (`can_see_reporter`).
+        "see_confidential": has_capability(user, Cap.SEE_CONFIDENTIAL, community),
         "urls": drill_down(community),
         "drafts_url": workspace_url("disclosure_list", community, status="draft"),
         "ledger_url": workspace_url("workspace_ledger", community),

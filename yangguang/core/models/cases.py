@@ -74,6 +74,17 @@ class CaseCategory(models.Model):
     )
     active = models.BooleanField(_("启用"), default=True)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # Some problems are private by nature (a family's hardship, a report on an official, a quarrel between
+    # neighbours) and residents do not think of asking for confidentiality: the category decides instead.
+    public_details = models.BooleanField(
+        _("公开诉求内容"),
+        default=True,
+        help_text=_(
+            "不勾选时，此分类的诉求在门户公开页面、社区公示栏和 Open311 接口上与要求保密的诉求一样，只显示编号、"
+            "分类和办理状态，不显示标题、描述、位置、办理记录和照片。后台不受影响。适用于救助帮扶、廉情反映、"
+            "矛盾纠纷等涉及个人情况的分类。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("问题分类")
@@ -224,6 +235,12 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
 
 
 CLOSED_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.SATISFIED, CaseStatus.UNSATISFIED})
+
+
+def content_public_q(prefix: str = "") -> Q:
+    """`Case.content_public` as a filter, for cases reached through `prefix` (e.g. "case__" from an
+    attachment): not confidential, and in a category whose details are public."""
+    return Q(**{f"{prefix}confidential": False, f"{prefix}category__public_details": True})
 
 
 def area_ids_under(paths: list[str]) -> list[int]:
@@ -454,6 +471,13 @@ class Case(SealedFieldsMixin):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def content_public(self) -> bool:
+        """Whether public pages (portal, boards, Open311) may show what the case is about — title,
+        description, place, timeline notes, photos — or only its number, category and status. The one rule;
+        `content_public_q` is the same for queries. Reads `category`: select it with the case."""
+        return not self.confidential and self.category.public_details
 
     def allowed_transitions(self) -> list[str]:
         """Transition names the lifecycle allows from the current status (no permission check, no query)."""

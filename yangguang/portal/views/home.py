@@ -1,7 +1,8 @@
 """Public pages anyone may read: the index, a community's board and a case's public status page.
 
 Nothing here names a resident: boards count and list titles; a case page shows what was asked and done,
-and for a confidential case only its category and status.
+and for a case whose content is not public (`Case.content_public`: the reporter asked for confidentiality,
+or its category keeps details private) only its category and status.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def closures_in(area_ids: list[int]) -> QuerySet[Case]:
     return (
         Case.objects.filter(area_id__in=area_ids, closed_at__isnull=False)
         .select_related("category")
-        .only("number", "title", "confidential", "closed_at", "category__name")
+        .only("number", "title", "confidential", "closed_at", "category__name", "category__public_details")
         .order_by("-closed_at", "-id")
     )
 
@@ -155,7 +156,7 @@ def board_context(summary: BoardSummary, number: int) -> dict[str, Any]:
 @require_GET
 def case_status(request: HttpRequest, number: str) -> HttpResponse:
     """`/cases/<number>/`: what anyone may know about a case. Numbers are sequential, so this page is
-    masked: no reporter, and for a confidential case no title, description, place or timeline."""
+    masked: no reporter, and unless `case.content_public` no title, description, place or timeline."""
     case = (
         Case.objects.select_related("category", "area__parent", "merged_into")
         .filter(number=number.strip().upper())
@@ -164,7 +165,7 @@ def case_status(request: HttpRequest, number: str) -> HttpResponse:
     if case is None:
         raise Http404(_("没有这个编号的诉求。"))
     events = []
-    if not case.confidential:
+    if case.content_public:
         for event in case.events.filter(public=True):
             # The resident's own words when rating stay on their private page.
             note = "" if event.kind in RESIDENT_NOTE_EVENTS else event.note
