@@ -105,7 +105,7 @@ def test_open_case_has_no_rating_form(world: World, client: Client) -> None:
 def test_rating_form_offers_five_labelled_choices(world: World, client: Client) -> None:
     html = client.get(tracking_url(closed_case(world))).content.decode()
     labels = re.findall(r'<label for="score-(\d)">.*?</span> (\S+)</label>', html, re.S)
-    assert labels == [("1", "非常不满意"), ("2", "不满意"), ("3", "一般"), ("4", "满意"), ("5", "非常满意")]
+    assert labels == [("5", "非常满意"), ("4", "满意"), ("3", "一般"), ("2", "不满意"), ("1", "非常不满意")]
 
 
 def test_satisfied_rating_through_the_private_link(world: World, client: Client) -> None:

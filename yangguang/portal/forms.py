@@ -1,4 +1,5 @@
-"""Forms of the resident portal: reporting a problem and rating its handling.
+"""Forms of the resident portal: reporting a problem and rating its handling, and what every portal form
+shares (free-text fields, the error summary at the top of a form).
 
 They only parse what was typed. The rules (description length, phone format, photo types and sizes, where a
 building lies, flood limits) belong to `cases.check_create_case`, whose errors the views put back beside
@@ -23,6 +24,42 @@ from yangguang.portal.labels import SCORE_LABELS
 # Portal keys get their own prefix: a key chosen by an API client can never be replayed through the
 # portal to learn the tracking code of a case someone else created.
 IDEMPOTENCY_PREFIX = "portal:"
+MAX_RATING_NOTE = 500
+
+
+class FreeTextField(forms.CharField):
+    """What a resident types into a `<textarea>`: every portal text area uses this field.
+
+    A browser counts a line break as one character against `maxlength` but submits it as CRLF, which
+    would count twice here: text that fitted on the phone would be refused. Line breaks become LF before
+    the length check (and are stored as LF). The length message says what to do, in plain words.
+    """
+
+    widget = forms.Textarea
+    default_error_messages = {
+        "max_length": _("最多可以写%(limit_value)d个字，现在是%(show_value)d个字，请删减一些。"),
+    }
+
+    def to_python(self, value: Any) -> str | None:
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return super().to_python(value)
+
+
+def error_summary(form: forms.Form, anchors: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(anchor, message) pairs for the summary at the top of a form, in the order of the fields.
+
+    `anchors` names the element to jump to where it is not the field's own id (radio buttons written
+    by hand, for example); a form's own errors come first and link nowhere.
+    """
+    if not form.is_bound or not form.errors:
+        return []
+    anchors = anchors or {}
+    summary = [("", str(message)) for message in form.non_field_errors()]
+    for name in form.fields:
+        for message in form.errors.get(name, []):
+            summary.append((anchors.get(name) or form[name].id_for_label or "", str(message)))
+    return summary
 
 
 class MultipleFileInput(forms.FileInput):
@@ -55,7 +92,7 @@ class ReportForm(forms.Form):
         label=_("问题分类"),
         error_messages={"required": _("请选择问题分类。"), "invalid_choice": _("请选择问题分类。")},
     )
-    description = forms.CharField(
+    description = FreeTextField(
         label=_("问题描述"),
         max_length=2000,
         error_messages={"required": _("请描述您遇到的问题。")},
@@ -134,15 +171,19 @@ def new_form_key() -> str:
     return str(uuid.uuid4())
 
 
+# Best first, as on a project's feedback form.
+RATING_CHOICES = sorted(SCORE_LABELS.items(), reverse=True)
+
+
 class RatingForm(forms.Form):
     score = forms.TypedChoiceField(
         label=_("您对办理结果满意吗？"),
-        choices=[(score, label) for score, label in SCORE_LABELS.items()],
+        choices=RATING_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择您的评价。"), "invalid_choice": _("请选择您的评价。")},
     )
-    note = forms.CharField(label=_("还想说的话（选填）"), max_length=500, required=False)
+    note = FreeTextField(label=_("还想说的话（选填）"), max_length=MAX_RATING_NOTE, required=False)
 
     def clean_score(self) -> int:
         score = self.cleaned_data["score"]

@@ -27,7 +27,7 @@ from yangguang.core.actions import notices
 from yangguang.core.middleware import client_ip
 from yangguang.core.models import Case, NoticeEntry, PublicNotice
 from yangguang.lib.phone import PhoneError, normalize_phone
-from yangguang.portal.forms import idempotency_key, new_form_key
+from yangguang.portal.forms import FreeTextField, error_summary, idempotency_key, new_form_key
 from yangguang.portal.views.tracking import normalize_code, private
 
 _CODE = re.compile(r"[A-Z2-9]{10}")
@@ -38,7 +38,7 @@ class ObjectionForm(forms.Form):
     beside the fields), checked here first so every problem shows at once."""
 
     entry = forms.ChoiceField(label=gettext_lazy("对哪一户有异议"), required=False)
-    text = forms.CharField(
+    text = FreeTextField(
         label=gettext_lazy("异议内容"),
         max_length=notices.MAX_OBJECTION,
         error_messages={"required": gettext_lazy("请写下您的异议和理由。")},
@@ -106,16 +106,6 @@ def _notice_or_404(code: str) -> PublicNotice:
     return notice
 
 
-def _summary(form: ObjectionForm) -> list[tuple[str, str]]:
-    if not form.is_bound or not form.errors:
-        return []
-    summary = [("", str(message)) for message in form.non_field_errors()]
-    for name in form.fields:
-        for message in form.errors.get(name, []):
-            summary.append((form[name].id_for_label or "", str(message)))
-    return summary
-
-
 @require_http_methods(["GET", "POST"])
 def notice(request: HttpRequest, code: str) -> HttpResponse:
     """A notice's entries during its period, and the objection form; "公示已结束" afterwards."""
@@ -157,7 +147,7 @@ def notice(request: HttpRequest, code: str) -> HttpResponse:
         "entries": entries,
         "form": form,
         "key": key,
-        "summary": _summary(form) if form is not None else [],
+        "summary": error_summary(form) if form is not None else [],
         "late_post": request.method == "POST" and not visible,
     }
     return render(request, "portal/notice.html", context)

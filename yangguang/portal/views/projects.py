@@ -27,6 +27,7 @@ from yangguang.core.actions import projects, vouchers
 from yangguang.core.actions.inspections import public_text
 from yangguang.core.middleware import client_ip
 from yangguang.core.models import Evidence, Project, ProjectAcceptance, VoucherStatus
+from yangguang.portal.forms import FreeTextField, error_summary
 from yangguang.portal.places import community_of, community_or_404
 
 PER_PAGE = 20
@@ -51,7 +52,7 @@ class FeedbackForm(forms.Form):
             "invalid_choice": gettext_lazy("请选择评分。"),
         },
     )
-    comment = forms.CharField(
+    comment = FreeTextField(
         label=gettext_lazy("意见"),
         required=False,
         max_length=projects.MAX_FEEDBACK_COMMENT,
@@ -133,21 +134,10 @@ def project(request: HttpRequest, pk: int) -> HttpResponse:
         "summary": summary,
         "form": form,
         "scores": SCORES,
-        "summary_errors": _summary(form),
+        "summary_errors": error_summary(form, anchors={"score": "score-5"}),
         "thanks": request.method == "GET" and request.GET.get("feedback") == "done",
     }
     return render(request, "portal/project.html", context)
-
-
-def _summary(form: FeedbackForm) -> list[tuple[str, str]]:
-    if not form.is_bound or not form.errors:
-        return []
-    summary = [("", str(message)) for message in form.non_field_errors()]
-    anchors = {"score": "score-5", "comment": "id_comment"}
-    for name in form.fields:
-        for message in form.errors.get(name, []):
-            summary.append((anchors[name], str(message)))
-    return summary
 
 
 @require_GET

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from yangguang.core.actions import cases
 from yangguang.core.middleware import client_ip
 from yangguang.core.models import Area, Building, Case, Channel, Compound
-from yangguang.portal.forms import IDEMPOTENCY_PREFIX, ReportForm, new_form_key
+from yangguang.portal.forms import IDEMPOTENCY_PREFIX, ReportForm, error_summary, new_form_key
 from yangguang.portal.places import community_or_404, compound_or_404
 
 
@@ -66,7 +66,7 @@ def _report(
         "streets": _communities_by_street() if community is None else [],
         "categories": list(form.fields["category"].queryset),  # type: ignore[attr-defined]
         "compounds": _buildings_by_compound(community, compound) if community is not None else [],
-        "summary": _error_summary(form),
+        "summary": error_summary(form),
         "photos_dropped": photos_dropped,
     }
     return render(request, "portal/report.html", context)
@@ -107,17 +107,6 @@ def _add_core_errors(form: ReportForm, exc: ValidationError) -> None:
         return
     for field, errors in exc.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-
-
-def _error_summary(form: ReportForm) -> list[tuple[str, str]]:
-    """(anchor, message) pairs for the summary at the top, in the order of the fields on the page."""
-    if not form.is_bound or not form.errors:
-        return []
-    summary = [("", str(message)) for message in form.non_field_errors()]
-    for name in form.fields:
-        for message in form.errors.get(name, []):
-            summary.append((form[name].id_for_label or "", str(message)))
-    return summary
 
 
 def _communities_by_street() -> list[tuple[Area, list[Area]]]:

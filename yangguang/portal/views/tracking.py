@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yangguang.core.actions import cases
 from yangguang.core.models import Case, CaseAttachment, CaseEvent, CaseStatus
-from yangguang.portal.forms import RatingForm
+from yangguang.portal.forms import MAX_RATING_NOTE, RATING_CHOICES, RatingForm, error_summary
 from yangguang.portal.labels import SCORE_LABELS, event_label, status_sentence, steps_for
 
 R = TypeVar("R", bound=HttpResponseBase)
@@ -131,7 +131,10 @@ def _render_tracking(request: HttpRequest, case: Case, form: RatingForm) -> Http
         "can_rate": case.status == CaseStatus.CLOSED,
         "score_label": SCORE_LABELS.get(case.satisfaction or 0, ""),
         "redone": _last_rating_kind(events) == "rate_unsatisfied" and case.status != CaseStatus.CLOSED,
-        "score_choices": list(SCORE_LABELS.items()),
+        "score_choices": RATING_CHOICES,
+        "note_limit": MAX_RATING_NOTE,
+        # The radio buttons are written by hand: the summary links to the first one.
+        "summary": error_summary(form, anchors={"score": f"score-{RATING_CHOICES[0][0]}"}),
         "noindex": True,
     }
     return private(render(request, "portal/tracking.html", context))
