@@ -12,17 +12,10 @@ from django.urls import reverse
 
 from tests.backoffice.test_case_page import dispatched
 from tests.conftest import World
+from tests.e2e.browser import log_in
 
 PHONE_WIDTH = 390
 LONG_TITLE = "芙蓉苑3栋1单元楼道声控灯坏了两个星期，晚上老人上下楼只能摸黑，物业说要等统一采购才能换"
-
-
-def log_in(page: Any, username: str) -> None:
-    page.goto(reverse("backoffice:login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("correct horse battery")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/office/")
 
 
 def in_english(page: Any, base_url: str) -> None:

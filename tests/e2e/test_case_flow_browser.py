@@ -14,10 +14,9 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import World
+from tests.e2e.browser import log_in
 from yangguang.core.actions import cases
 from yangguang.core.models import Case, CaseCategory, CaseStatus
-
-PASSWORD = "correct horse battery"  # set for every persona by tests/conftest.py
 
 
 def png(width: int = 48, height: int = 32) -> bytes:
@@ -34,14 +33,6 @@ def png(width: int = 48, height: int = 32) -> bytes:
         + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
-
-
-def log_in(page: Any, username: str) -> None:
-    page.goto(reverse("backoffice:login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/office/")
 
 
 def log_out(page: Any) -> None:

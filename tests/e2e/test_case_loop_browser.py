@@ -14,17 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import World
+from tests.e2e.browser import log_in
 from tests.portal.helpers import category, png_bytes
 from yangguang.core.actions.escalation import run_sla_checks
 from yangguang.core.models import Case, CaseStatus, Notification, RoutingRule
-
-
-def log_in(page: Any, username: str) -> None:
-    page.goto(reverse("backoffice:login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("correct horse battery")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/office/")
 
 
 @pytest.mark.django_db(transaction=True)

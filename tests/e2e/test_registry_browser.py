@@ -9,16 +9,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import World
-
-PASSWORD = "correct horse battery"  # set for every persona by tests/conftest.py
-
-
-def log_in(page: Any, username: str) -> None:
-    page.goto(reverse("backoffice:login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url("**/office/")
+from tests.e2e.browser import log_in
 
 
 @pytest.mark.django_db(transaction=True)
