@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from tests.backoffice.test_case_page import dispatched, logged_in
 from tests.conftest import World
+from tests.core.test_vouchers import submit
 from yangguang.backoffice.views import cases as case_views
 from yangguang.core.actions import registry
 from yangguang.core.models import Household, Merchant, Relation
@@ -136,3 +137,10 @@ def test_registry_list_cells_carry_their_column_heading(listed: World, name: str
     english_table = card_table(english(logged_in(listed.alice)), reverse(f"backoffice:{name}"))
     assert english_table.headings != table.headings
     assert_cells_are_labelled(english_table)
+
+
+def test_voucher_list_cells_carry_their_column_heading(world: World) -> None:
+    submit(world)
+    table = card_table(logged_in(world.alice), reverse("backoffice:finance_voucher_list"))
+    assert table.headings == ["凭证号", "支出日期", "金额", "收款方", "用途", "社区/村", "状态"]
+    assert_cells_are_labelled(table)
