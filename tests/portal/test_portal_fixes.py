@@ -211,7 +211,7 @@ def test_the_header_links_to_tracking_and_the_disclosure_pages(world: World, cli
     hrefs = dict((text, href) for href, text in links)
     assert hrefs["居务公开"] == reverse("portal:disclosures")
     assert hrefs["救助对象公示"] == reverse("portal:notices")
-    assert hrefs["惠民项目"] == reverse("portal:index") + "#communities"
+    assert hrefs["惠民项目"] == reverse("portal:project_index")
     for href, text in links:
         assert client.get(href.split("#")[0]).status_code == 200, text
 
@@ -232,7 +232,7 @@ def test_the_index_points_to_the_disclosure_pages_and_each_community_s_projects(
     assert 'id="communities"' in html
     assert f'<a href="{reverse("portal:disclosures")}">居务公开</a>' in html
     assert f'<a href="{reverse("portal:notices")}">救助对象公示</a>' in html
-    assert '<a href="#communities">惠民项目</a>' in html
+    assert f'<a href="{reverse("portal:project_index")}">惠民项目</a>' in html
     projects_link = reverse("portal:projects", args=[world.sunshine.pk])
     disclosures_link = reverse("portal:disclosure_list", args=[world.sunshine.pk])
     # The link names say which community, for a screen reader that lists links out of context.

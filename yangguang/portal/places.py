@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -31,3 +33,13 @@ def compound_or_404(compound_id: int) -> tuple[Compound, Area]:
     if compound is None or community is None:
         raise Http404(_("没有这个小区。"))
     return compound, community
+
+
+def communities_by_street() -> list[tuple[Area, list[Area]]]:
+    """Communities grouped under their street, in tree order (one query)."""
+    communities = Area.objects.communities().select_related("parent").order_by("path")
+    return [
+        (street, list(group))
+        for street, group in groupby(communities, key=lambda c: c.parent)
+        if street is not None
+    ]

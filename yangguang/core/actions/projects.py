@@ -797,7 +797,14 @@ def check_record_acceptance(
 
 
 def publicly_visible(project: Project) -> bool:
+    """Whether residents may see the project on the portal: every one that is not cancelled (no query)."""
     return project.status != Status.CANCELLED
+
+
+def public_projects() -> models.QuerySet[Project]:
+    """The projects the portal shows (the query form of `publicly_visible`): its lists, a project's page
+    and its photos all start here."""
+    return Project.objects.exclude(status=Status.CANCELLED)
 
 
 def _flood_key(project: Project, ip: str | None) -> str:

@@ -1,6 +1,8 @@
-"""Welfare projects (惠民项目) on the portal: a community's projects (`/projects/c/<community>/`) and one
-project's page (`/projects/<pk>/`) with its budget, funding, contractor, spending the committee signed,
-public progress reports with their photos, the acceptance result and the residents' feedback form.
+"""Welfare projects (惠民项目) on the portal: the district's projects (`/projects/`, filtered by community
+and status), a community's projects (`/projects/c/<community>/`) and one project's page (`/projects/<pk>/`)
+with its budget, funding, contractor, spending the committee signed, public progress reports with their
+photos, the acceptance result and the residents' feedback form. What residents may see is one rule,
+`projects.public_projects()`.
 
 Nothing personal is shown: the contractor passes `vouchers.public_payee` (an individual is masked), staff's
 free text passes `inspections.public_text` (phone and ID numbers and residents' names masked), and the acceptance's participants and notes, the
@@ -11,11 +13,12 @@ reports of projects that are not cancelled. Plain HTML, full page loads, no Java
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Sum
+from django.db.models import Case, IntegerField, Sum, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,9 +29,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from yangguang.core.actions import projects, vouchers
 from yangguang.core.actions.inspections import public_text
 from yangguang.core.middleware import client_ip
-from yangguang.core.models import Evidence, Project, ProjectAcceptance, VoucherStatus
+from yangguang.core.models import Area, Evidence, Project, ProjectAcceptance, VoucherStatus
 from yangguang.portal.forms import FreeTextField, error_summary
-from yangguang.portal.places import community_of, community_or_404
+from yangguang.portal.places import communities_by_street, community_of, community_or_404
 
 PER_PAGE = 20
 SIGNED = (VoucherStatus.REVIEWED, VoucherStatus.COSIGNED, VoucherStatus.POSTED)
@@ -40,6 +43,11 @@ SCORES = [
     (1, gettext_lazy("非常不满意")),
 ]
 _EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png"}
+# The district list shows what is still under way before what is done; cancelled projects are never public.
+FINISHED = (Project.Status.ACCEPTED, Project.Status.CLOSED)
+PUBLIC_STATUSES = [
+    (value, label) for value, label in Project.Status.choices if value != Project.Status.CANCELLED
+]
 
 
 class FeedbackForm(forms.Form):
@@ -60,13 +68,33 @@ class FeedbackForm(forms.Form):
     )
 
 
-def _public_project(pk: int) -> Project:
-    project = (
-        Project.objects.select_related("area__parent")
-        .exclude(status=Project.Status.CANCELLED)
-        .filter(pk=pk)
-        .first()
+class ProjectFilter(forms.Form):
+    """The district list's filters, sent by a plain GET form; an empty choice means "all"."""
+
+    community = forms.TypedChoiceField(
+        label=gettext_lazy("社区/村"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": gettext_lazy("没有这个社区，请重新选择。")},
     )
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"),
+        choices=[("", gettext_lazy("全部状态")), *PUBLIC_STATUSES],
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("没有这个项目状态，请重新选择。")},
+    )
+
+    def __init__(self, *args: Any, communities: list[Area], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Kept so the chosen community's path is read from the list already loaded (no query).
+        self.communities = {c.pk: c for c in communities}
+        choices = [("", _("全部社区")), *((c.pk, c.name) for c in communities)]
+        self.fields["community"].choices = choices  # type: ignore[attr-defined]
+
+
+def _public_project(pk: int) -> Project:
+    project = projects.public_projects().select_related("area__parent").filter(pk=pk).first()
     if project is None:
         raise Http404(_("没有这个项目。"))
     return project
@@ -77,14 +105,49 @@ def community_projects(request: HttpRequest, community_id: int) -> HttpResponse:
     """A community's projects (not cancelled), newest first, 20 a page."""
     area = community_or_404(community_id)
     rows = (
-        Project.objects.filter(area__path__startswith=area.path)
-        .exclude(status=Project.Status.CANCELLED)
+        projects.public_projects()
+        .filter(area__path__startswith=area.path)
         .only("pk", "title", "status", "budget", "created_at")
         .order_by("-created_at", "-pk")
     )
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     items = [(p, projects.yuan(p.budget)) for p in page.object_list]
     return render(request, "portal/project_list.html", {"community": area, "page": page, "items": items})
+
+
+@require_GET
+def project_index(request: HttpRequest) -> HttpResponse:
+    """The district's projects (not cancelled), under way first, then newest first, 20 a page; filtered by
+    community and status. Three queries however many projects: communities, count, page."""
+    streets = communities_by_street()
+    communities = [c for _street, group in streets for c in group]
+    form = ProjectFilter(request.GET or None, communities=communities)
+    rows = projects.public_projects()
+    filtered = False
+    if form.is_bound:
+        # A choice that is not on the list is explained beside its field, and only that filter is left out.
+        form.is_valid()
+        community = form.communities.get(form.cleaned_data.get("community") or 0)
+        status = form.cleaned_data.get("status") or ""
+        if community is not None:
+            rows = rows.filter(area__path__startswith=community.path)
+        if status:
+            rows = rows.filter(status=status)
+        filtered = community is not None or bool(status)
+    # A project is always registered in a community or village (`check_create_project`): its area is the
+    # community shown on the row.
+    rows = (
+        rows.select_related("area")
+        .only("pk", "title", "status", "budget", "created_at", "area__name")
+        .alias(
+            done=Case(When(status__in=FINISHED, then=Value(1)), default=Value(0), output_field=IntegerField())
+        )
+        .order_by("done", "-created_at", "-pk")
+    )
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    items = [(p, projects.yuan(p.budget)) for p in page.object_list]
+    context = {"form": form, "streets": streets, "page": page, "items": items, "filtered": filtered}
+    return render(request, "portal/project_index.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -19,7 +19,7 @@ from yangguang.core.actions import cases
 from yangguang.core.middleware import client_ip
 from yangguang.core.models import Area, Building, Case, Channel, Compound
 from yangguang.portal.forms import IDEMPOTENCY_PREFIX, ReportForm, error_summary, new_form_key
-from yangguang.portal.places import community_or_404, compound_or_404
+from yangguang.portal.places import communities_by_street, community_or_404, compound_or_404
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,7 +63,7 @@ def _report(
         "key": key,
         "community": community,
         "compound": compound,
-        "streets": _communities_by_street() if community is None else [],
+        "streets": communities_by_street() if community is None else [],
         "categories": list(form.fields["category"].queryset),  # type: ignore[attr-defined]
         "compounds": _buildings_by_compound(community, compound) if community is not None else [],
         "summary": error_summary(form),
@@ -107,16 +107,6 @@ def _add_core_errors(form: ReportForm, exc: ValidationError) -> None:
         return
     for field, errors in exc.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-
-
-def _communities_by_street() -> list[tuple[Area, list[Area]]]:
-    """Communities grouped under their street, in tree order (one query)."""
-    communities = Area.objects.communities().select_related("parent").order_by("path")
-    return [
-        (street, list(group))
-        for street, group in groupby(communities, key=lambda c: c.parent)
-        if street is not None
-    ]
 
 
 def _buildings_by_compound(
