@@ -72,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yangguang.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -207,6 +208,26 @@ SESSION_COOKIE_SECURE = env_bool("YANGGUANG_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Sent by core.middleware.SecurityHeadersMiddleware on every response that sets none of its own
+# (docs/security.md, "Security headers"); an empty string sends none. Every page loads only this site's
+# own script (htmx), styles, images and fonts. Styles need 'unsafe-inline': templates use style=""
+# attributes, error and print pages a <style> element, and htmx adds its indicator <style>. No page uses a
+# data: or blob: image (QR codes are inline <svg> or this site's URLs), so img-src has neither.
+# `frame-ancestors 'none'` says what X-Frame-Options: DENY says, for browsers that read only CSP.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 SESSION_COOKIE_AGE = env_int("YANGGUANG_SESSION_HOURS", 12) * 3600
 
 TASKS = {

@@ -405,6 +405,9 @@ def test_printable_notice(world: World) -> None:
     for text in (rectification.number, "阳光社区", "取消2户帮扶资格", "居务监督委员会", "size: A4", "王爱丽"):
         assert text in page
     assert rectification.deadline.strftime("%Y年") in page
+    # The print button works under the Content-Security-Policy: a script file, no onclick attribute.
+    assert '<button type="button" data-print>打印</button>' in page and "backoffice/print.js" in page
+    assert "onclick" not in page
 
 
 def test_verify_and_report_back_through_the_page(world: World) -> None:

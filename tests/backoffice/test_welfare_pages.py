@@ -222,7 +222,11 @@ def test_refusal_letter(world: World, household: dict[str, Any]) -> None:
     welfare.do_application_transition(world.alice, application, "refuse", reason="家庭存款超过规定标准")
     response = logged_in(world.bob).get(url)
     assert response.status_code == 200
-    assert "家庭存款超过规定标准" in response.content.decode()
+    letter = response.content.decode()
+    assert "家庭存款超过规定标准" in letter
+    assert (
+        "data-print>打印</button>" in letter and "backoffice/print.js" in letter and "onclick" not in letter
+    )
     assert logged_in(world.carol).get(url).status_code == 404
 
 

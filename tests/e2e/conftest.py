@@ -9,7 +9,9 @@ Fixtures:
     assert_accessible
                  the `assert_accessible(page)` helper below, as a fixture
 
-Every test collected under tests/e2e gets the `e2e` marker.
+Every test collected under tests/e2e gets the `e2e` marker, and fails (an error at teardown) if chromium
+reported a Content-Security-Policy violation on any page of this site during the test: every context made
+from `browser`, by these fixtures or by a test itself, is watched.
 
 Playwright's browser download is never used (it cannot be fetched on these machines); chromium comes from
 Debian's `chromium` package, which scripts/setup.sh installs.
@@ -54,6 +56,65 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
+# --- Content-Security-Policy violations ------------------------------------------------------------------
+
+
+class CspViolations:
+    """CSP violations chromium reported during the current test, one line each.
+
+    Chromium logs each violation to the console as an error naming the "Content Security Policy" (also with
+    JavaScript disabled, where a `securitypolicyviolation` listener would never run). Only pages served
+    over HTTP count: a page a test writes itself with `set_content` carries the test's own policy, not ours.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def watch(self, context: Any) -> None:
+        context.on("console", self._on_console)
+
+    def _on_console(self, message: Any) -> None:
+        if message.type != "error" or "Content Security Policy" not in message.text:
+            return
+        url = message.location.get("url") or (message.page.url if message.page else "")
+        if url.startswith(("http://", "https://")):
+            self.lines.append(f"- {url}: {message.text}")
+
+
+CSP_VIOLATIONS = CspViolations()
+
+
+class WatchedBrowser:
+    """The session's chromium, whose every new context reports its CSP violations to `CSP_VIOLATIONS`."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        CSP_VIOLATIONS.watch(context)
+        return context
+
+    def new_page(self, **options: Any) -> Any:
+        page = self._browser.new_page(**options)
+        CSP_VIOLATIONS.watch(page.context)
+        return page
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_csp_violation() -> Iterator[None]:
+    # Autouse fixtures are set up first, so this teardown runs after `page` has closed its context and
+    # chromium has delivered every console message.
+    CSP_VIOLATIONS.lines.clear()
+    yield
+    found, CSP_VIOLATIONS.lines = CSP_VIOLATIONS.lines, []
+    if found:
+        pytest.fail(f"{len(found)} Content-Security-Policy violation(s):\n" + "\n".join(found), pytrace=False)
+
+
 # --- browser -------------------------------------------------------------------------------------------
 
 
@@ -74,7 +135,7 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
-            yield browser
+            yield WatchedBrowser(browser)
         finally:
             browser.close()
 
